@@ -1,0 +1,114 @@
+// Live key inventory over @azure/keyvault-keys: every version of a key in a vault, as the domain's InventoryVersion
+// (DESIGN.md §4.1 `inventory`). The one place that translates the SDK's key shapes into domain shapes.
+import type { TokenCredential } from '@azure/core-auth';
+import { KeyClient, type KeyClientOptions, type KeyVaultKey } from '@azure/keyvault-keys';
+import type { InventoryVersion } from '../../domain/estate/model.js';
+import { ErrorBodies } from './errorBodies.js';
+import { KeyVaultNotFoundError, toKeyVaultError } from './errors.js';
+import { ecThumbprint, rsaModulusBits, rsaThumbprint } from './thumbprint.js';
+
+export interface KeyVaultInventoryReaderOptions {
+  readonly credential: TokenCredential;
+  /** The vault's data-plane URL, e.g. `https://<vault>.vault.azure.net/` (locally `https://<vault>.vault.localhost:<port>/`). */
+  readonly vaultUrl: (vault: string) => string;
+  /** Local mode: `localPolicies()`. */
+  readonly additionalPolicies?: KeyClientOptions['additionalPolicies'];
+  /** Versions read in parallel per key. Default 4: a key has few versions, and reads share the vault's budget (limits.md K1). */
+  readonly concurrency?: number;
+}
+
+export interface KeyVaultInventoryReader {
+  /**
+   * Every version of `keyName` in `vault`, oldest first. A key the vault does not hold gives [] (its material is
+   * missing there, which geo checks report). Throws a KeyVaultError subclass otherwise (errors.ts).
+   */
+  listVersions(vault: string, keyName: string): Promise<InventoryVersion[]>;
+}
+
+const ms = (d: Date | undefined): number | null => (d ? d.getTime() : null);
+
+/** Null for key types with no public material to fingerprint (oct): they cannot protect a database. */
+export function toInventoryVersion(k: KeyVaultKey): InventoryVersion | null {
+  const jwk = k.key;
+  const version = k.properties.version;
+  if (!jwk || !version) return null;
+  const kty = k.keyType ?? jwk.kty ?? null;
+  let thumbprint: string;
+  let size: number | null = null;
+  if (jwk.n && jwk.e) {
+    thumbprint = rsaThumbprint({ n: jwk.n, e: jwk.e });
+    size = rsaModulusBits(jwk.n);
+  } else if (jwk.crv && jwk.x && jwk.y) {
+    thumbprint = ecThumbprint({ crv: jwk.crv, x: jwk.x, y: jwk.y });
+  } else {
+    return null;
+  }
+  return {
+    version: version.toLowerCase(),
+    thumbprint,
+    enabled: k.properties.enabled ?? false,
+    exp: ms(k.properties.expiresOn),
+    nbf: ms(k.properties.notBefore),
+    created: ms(k.properties.createdOn),
+    kty,
+    size,
+    tags: { ...(k.properties.tags ?? {}) },
+  };
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+export function createKeyVaultInventoryReader(o: KeyVaultInventoryReaderOptions): KeyVaultInventoryReader {
+  // One client per vault: Key Vault's challenge authentication is per client instance (azure-formats.md §4.6), so
+  // a kept client skips the 401 round trip after its first call.
+  const clients = new Map<string, KeyClient>();
+  const bodies = new ErrorBodies();
+  const clientFor = (vault: string): KeyClient => {
+    let c = clients.get(vault);
+    if (!c) {
+      c = new KeyClient(o.vaultUrl(vault), o.credential, { additionalPolicies: [...(o.additionalPolicies ?? []), { policy: bodies.policy, position: 'perCall' }] });
+      clients.set(vault, c);
+    }
+    return c;
+  };
+  const concurrency = o.concurrency ?? 4;
+
+  return {
+    async listVersions(vault, keyName) {
+      const client = clientFor(vault);
+      const versions: string[] = [];
+      try {
+        for await (const p of client.listPropertiesOfKeyVersions(keyName)) if (p.version) versions.push(p.version);
+      } catch (err) {
+        const e = toKeyVaultError(err, { vault, operation: 'listPropertiesOfKeyVersions' }, bodies);
+        if (e instanceof KeyVaultNotFoundError) return [];
+        throw e;
+      }
+      const keys = await mapLimit(versions, concurrency, async (version) => {
+        try {
+          return await client.getKey(keyName, { version });
+        } catch (err) {
+          const e = toKeyVaultError(err, { vault, operation: 'getKey' }, bodies);
+          // Deleted between the list and the read: it is no longer part of the inventory.
+          if (e instanceof KeyVaultNotFoundError) return null;
+          throw e;
+        }
+      });
+      return keys
+        .map((k) => (k ? toInventoryVersion(k) : null))
+        .filter((v): v is InventoryVersion => v !== null)
+        .sort((a, b) => (a.created ?? 0) - (b.created ?? 0) || (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+    },
+  };
+}

@@ -1,0 +1,119 @@
+// BullMQ execution of rotation runs. A run is a flow: a chain in which each step's job is the parent of the
+// previous step's job, so step n runs only after step n−1 completed, and every child fails its parent
+// (failParentOnFailure: a failed secondary step fails the run before any primary step). Jobs carry only the
+// run id and the step number (I8); job ids are `<runId>-s<n>` (never ':' or a plain integer), so enqueueing a run
+// twice adds nothing. Steps are idempotent, so a stalled job re-run by another worker does nothing twice.
+import { FlowProducer, Queue, UnrecoverableError, Worker, type FlowJob, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { RotationQueue } from '../../app/rotation/ports.js';
+import { abandonStep, executeStep, NonRetryableStepError, StepNotReadyError, type RotationDeps } from '../../app/rotation/executor.js';
+import { stepJobId, type RotationRun } from '../../domain/rotation/run.js';
+
+export const ROTATION_QUEUE = 'keysteward-rotation';
+
+export interface StepJobData {
+  readonly runId: string;
+  readonly n: number;
+}
+
+export interface QueueOptions {
+  readonly connection: Redis;
+  /** BullMQ key prefix, e.g. `keysteward:bull` (namespaced like every other key). */
+  readonly prefix: string;
+}
+
+export interface ReconcilableQueue extends RotationQueue {
+  /**
+   * Redis is not the system of record (DESIGN.md §2, I6): a run the ledger says is running but whose remaining
+   * step jobs are all gone from Redis (a flush, a failover that lost writes) is queued again from its first
+   * unfinished step. Returns the run ids re-queued. Runs with any remaining job still present are left alone.
+   */
+  reconcile(running: readonly RotationRun[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export function createRotationQueue(options: QueueOptions): ReconcilableQueue {
+  const flows = new FlowProducer({ connection: options.connection, prefix: options.prefix });
+  const queue = new Queue(ROTATION_QUEUE, { connection: options.connection, prefix: options.prefix });
+  const enqueueSteps = async (run: RotationRun, fromN: number): Promise<void> => {
+    // Build the chain from the last step down: the root job is the last step.
+    let node: FlowJob | undefined;
+    for (const step of run.steps.filter((s) => s.n >= fromN)) {
+      const job: FlowJob = {
+        name: step.kind,
+        queueName: ROTATION_QUEUE,
+        data: { runId: run.id, n: step.n } satisfies StepJobData,
+        opts: {
+          jobId: stepJobId(run.id, step.n),
+          failParentOnFailure: true,
+          attempts: 8,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: { age: 30 * 86_400 },
+          removeOnFail: { age: 90 * 86_400 },
+        },
+        ...(node ? { children: [node] } : {}),
+      };
+      node = job;
+    }
+    if (node) await flows.add(node);
+  };
+  return {
+    enqueue: (run: RotationRun) => enqueueSteps(run, 1),
+    async reconcile(running) {
+      const requeued: string[] = [];
+      for (const run of running) {
+        const remaining = run.steps.filter((s) => s.status !== 'done');
+        const first = remaining[0];
+        if (!first) continue;
+        const present = await Promise.all(remaining.map((s) => queue.getJob(stepJobId(run.id, s.n))));
+        if (present.some((j) => j !== undefined && j !== null)) continue;
+        await enqueueSteps(run, first.n);
+        requeued.push(run.id);
+      }
+      return requeued;
+    },
+    close: async () => {
+      await flows.close();
+      await queue.close();
+    },
+  };
+}
+
+export interface WorkerOptions extends QueueOptions {
+  readonly concurrency?: number;
+  /** How long a job's lock lasts without renewal; a killed worker's job is re-run after about this long. */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+}
+
+export function startRotationWorker(deps: RotationDeps, options: WorkerOptions): Worker<StepJobData> {
+  const worker = new Worker<StepJobData>(
+    ROTATION_QUEUE,
+    async (job: Job<StepJobData>) => {
+      try {
+        return await executeStep(deps, job.data.runId, job.data.n);
+      } catch (err) {
+        // The run is already marked failed-needs-operator: no retry, and the parent chain fails with it.
+        if (err instanceof NonRetryableStepError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+        if (err instanceof StepNotReadyError) throw err; // retried with backoff
+        throw err instanceof Error ? err : new Error(String(err));
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 4,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      maxStalledCount: 2,
+    },
+  );
+  worker.on('failed', (job: Job<StepJobData> | undefined, err: Error) => {
+    // An UnrecoverableError already failed the run; a job out of attempts has not yet.
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1) || err instanceof UnrecoverableError || err.name === 'UnrecoverableError') return;
+    void abandonStep(deps, job.data.runId, job.data.n, err.message).catch((e: unknown) => deps.log.error({ job: job.id, error: e instanceof Error ? e.message : String(e) }, 'could not mark the rotation failed'));
+  });
+  worker.on('stalled', (jobId: string) => deps.log.warn({ job: jobId }, 'rotation step stalled; it will run again (steps are idempotent)'));
+  worker.on('error', (err: Error) => deps.log.error({ error: err.message }, 'rotation worker error'));
+  return worker;
+}

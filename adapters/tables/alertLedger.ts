@@ -1,0 +1,158 @@
+// AlertLedger over Table Storage (I7: one alert per transition). The claim is an insert that fails when the
+// key exists, so of any number of instances racing on one transition exactly one gets to send.
+import { odata } from '@azure/data-tables';
+import { z } from 'zod';
+import type { AlertLedger, AlertRecord, AlertStatus } from '../../app/ports.js';
+import type { AlertKind, AlertMessage } from '../../domain/alerts/message.js';
+import { entityBytes, fitsInEntity, fromChunkProperties, MAX_ENTITY_BYTES, asciiJson, toChunkProperties, truncateText } from './chunks.js';
+import { openTable, type LazyTable, type TableConnection } from './connection.js';
+import { oldestFirst } from '../../app/alertOrder.js';
+import { CorruptEntityError, EntityTooLargeError, statusOf } from './errors.js';
+import { encodeKey } from './keys.js';
+
+export const ALERT_TABLE = 'alerts';
+/** Alerts are few: one partition keeps the table simple (Table Storage serves ~2,000 entities/s per partition). */
+const PARTITION = 'alert';
+export const LAST_ERROR_MAX_CHARS = 4_000;
+const DEFAULT_PENDING_LIMIT = 100;
+
+const statusSchema = z.enum(['pending', 'sent', 'failed']);
+// A Record over the union makes the compiler flag a kind added to AlertKind but not here.
+const KINDS: Record<AlertKind, true> = { opened: true, advanced: true, resolved: true, escalation: true };
+const messageSchema = z.looseObject({
+  key: z.string(),
+  kind: z.string().refine((k) => Object.hasOwn(KINDS, k), { message: 'unknown alert kind' }),
+  subject: z.string(),
+  text: z.string(),
+  html: z.string(),
+  to: z.array(z.string()),
+  incidents: z.array(z.looseObject({ protector: z.string(), member: z.string() })),
+  createdAt: z.string(),
+});
+
+export class TableAlertLedger implements AlertLedger {
+  private readonly table: LazyTable;
+
+  constructor(connection: TableConnection, opts: { tableName?: string } = {}) {
+    this.table = openTable(connection, opts.tableName ?? ALERT_TABLE);
+  }
+
+  async claim(record: AlertRecord): Promise<boolean> {
+    const rk = encodeKey(record.key);
+    const { properties, count } = toChunkProperties('m', asciiJson(record.message));
+    const fields = {
+      key: record.key,
+      createdAt: record.createdAt,
+      status: record.status,
+      attempts: record.attempts,
+      ...(record.lastError === undefined ? {} : { lastError: truncateText(record.lastError, LAST_ERROR_MAX_CHARS) }),
+      mchunks: count,
+      ...properties,
+    };
+    const bytes = entityBytes(PARTITION, rk, fields);
+    if (!fitsInEntity(bytes)) throw new EntityTooLargeError(this.table.name, bytes, MAX_ENTITY_BYTES);
+    const client = await this.table.ready();
+    try {
+      await client.createEntity({ partitionKey: PARTITION, rowKey: rk, ...fields });
+      return true;
+    } catch (err) {
+      // 409: claimed already. (An SDK retry of our own timed-out insert also lands here: the record then stays
+      // 'pending' and the dispatcher's pending() sweep sends it, so the alert is late, never lost.)
+      if (statusOf(err) === 409) return false;
+      throw err;
+    }
+  }
+
+  async lease(key: string, owner: string, nowMs: number, untilMs: number): Promise<boolean> {
+    const client = await this.table.ready();
+    const rowKey = encodeKey(key);
+    let current: Record<string, unknown> & { etag: string };
+    try {
+      current = await client.getEntity<Record<string, unknown>>(PARTITION, rowKey, { queryOptions: { select: ['status', 'leaseOwner', 'leaseUntil'] } });
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw err;
+    }
+    const until = typeof current['leaseUntil'] === 'number' ? current['leaseUntil'] : 0;
+    if (current['status'] !== 'pending' || (until > nowMs && current['leaseOwner'] !== owner)) return false;
+    try {
+      // Conditional on the ETag just read: a concurrent lease or send makes this one fail.
+      await client.updateEntity({ partitionKey: PARTITION, rowKey, leaseOwner: owner, leaseUntil: untilMs }, 'Merge', { etag: current.etag });
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 412 || statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  async update(key: string, patch: { status: AlertStatus; attempts: number; lastError?: string }): Promise<void> {
+    const client = await this.table.ready();
+    const entity = {
+      partitionKey: PARTITION,
+      rowKey: encodeKey(key),
+      status: patch.status,
+      attempts: patch.attempts,
+      // Merge: an absent lastError keeps the previous one (the last failure stays visible after a later success).
+      ...(patch.lastError === undefined ? {} : { lastError: truncateText(patch.lastError, LAST_ERROR_MAX_CHARS) }),
+    };
+    try {
+      await client.updateEntity(entity, 'Merge');
+    } catch (err) {
+      if (statusOf(err) === 404) throw new Error(`alert ledger: no claimed alert with key "${key}" to update`);
+      throw err;
+    }
+  }
+
+  async pending(limit = DEFAULT_PENDING_LIMIT): Promise<AlertRecord[]> {
+    if (limit <= 0) return [];
+    const client = await this.table.ready();
+    // Table Storage returns rows in key order, not time order: read the small index columns of every pending
+    // record, sort, then fetch only the first `limit` in full.
+    const heads: { key: string; createdAt: string }[] = [];
+    const filter = odata`PartitionKey eq ${PARTITION} and status eq ${'pending'}`;
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['key', 'createdAt'] } })) {
+      if (typeof e.key !== 'string' || typeof e.createdAt !== 'string') {
+        throw new CorruptEntityError(this.table.name, PARTITION, e.rowKey ?? '?', 'pending alert without key or createdAt');
+      }
+      heads.push({ key: e.key, createdAt: e.createdAt });
+    }
+    heads.sort(oldestFirst);
+    const records = await Promise.all(heads.slice(0, limit).map((h) => this.get(h.key)));
+    // A record sent between the query and the read is no longer pending.
+    return records.filter((r): r is AlertRecord => r !== null && r.status === 'pending');
+  }
+
+  async get(key: string): Promise<AlertRecord | null> {
+    const client = await this.table.ready();
+    const rk = encodeKey(key);
+    let e: Record<string, unknown>;
+    try {
+      e = await client.getEntity<Record<string, unknown>>(PARTITION, rk);
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+    const corrupt = (detail: string): CorruptEntityError => new CorruptEntityError(this.table.name, PARTITION, rk, detail);
+    if (e.key !== key) throw corrupt('stored key does not match its RowKey');
+    const status = statusSchema.safeParse(e.status);
+    if (!status.success || typeof e.createdAt !== 'string' || typeof e.attempts !== 'number') throw corrupt('missing or mistyped status fields');
+    if (e.lastError !== undefined && typeof e.lastError !== 'string') throw corrupt('lastError is not a string');
+    const json = fromChunkProperties(e, 'm', e.mchunks);
+    if (json === null) throw corrupt('missing or malformed message chunks');
+    let value: unknown;
+    try {
+      value = JSON.parse(json);
+    } catch {
+      throw corrupt('message is not valid JSON');
+    }
+    if (!messageSchema.safeParse(value).success) throw corrupt('message fails its schema');
+    return {
+      key,
+      message: value as AlertMessage,
+      createdAt: e.createdAt,
+      status: status.data,
+      attempts: e.attempts,
+      ...(typeof e.lastError === 'string' ? { lastError: e.lastError } : {}),
+    };
+  }
+}

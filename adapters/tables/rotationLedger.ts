@@ -1,0 +1,131 @@
+// The rotation ledger in Table Storage: one entity per run (chunked JSON, advanced with ETag compare-and-set),
+// one lock entity per protector (at most one running rotation each), and the run's sealed staged material in
+// its own row, deleted as soon as every vault holds the new version.
+import { odata } from '@azure/data-tables';
+import type { LedgerWrite, RotationLedger } from '../../app/rotation/ports.js';
+import type { RotationRun } from '../../domain/rotation/run.js';
+import { asciiJson, fromChunkProperties, toChunkProperties } from './chunks.js';
+import { openTable, type LazyTable, type TableConnection } from './connection.js';
+import { statusOf } from './errors.js';
+import { encodeKey } from './keys.js';
+
+const RUN = 'run';
+const STAGED = 'staged';
+const LOCK = 'lock';
+
+export class TableRotationLedger implements RotationLedger {
+  private readonly runs: LazyTable;
+  private readonly locks: LazyTable;
+
+  constructor(connection: TableConnection, opts: { runsTable?: string; locksTable?: string } = {}) {
+    this.runs = openTable(connection, opts.runsTable ?? 'rotations');
+    this.locks = openTable(connection, opts.locksTable ?? 'rotationlocks');
+  }
+
+  private entity(run: RotationRun): Record<string, unknown> & { partitionKey: string; rowKey: string } {
+    const { properties, count } = toChunkProperties('r', asciiJson(run));
+    return { partitionKey: run.id, rowKey: RUN, protector: run.protector, status: run.status, chunks: count, ...properties };
+  }
+
+  async create(run: RotationRun): Promise<LedgerWrite> {
+    const client = await this.runs.ready();
+    try {
+      const res = await client.createEntity(this.entity(run));
+      return res.etag ? { ok: true, etag: res.etag } : { ok: false };
+    } catch (err) {
+      if (statusOf(err) === 409) return { ok: false };
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<{ run: RotationRun; etag: string } | null> {
+    const client = await this.runs.ready();
+    try {
+      const e = await client.getEntity<Record<string, unknown>>(id, RUN);
+      const json = fromChunkProperties(e, 'r', e['chunks']);
+      if (json === null) throw new Error(`rotation ${id}: stored run is incomplete`);
+      return { run: JSON.parse(json) as RotationRun, etag: e.etag };
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  async update(run: RotationRun, etag: string): Promise<LedgerWrite> {
+    const client = await this.runs.ready();
+    try {
+      const res = await client.updateEntity(this.entity(run), 'Replace', { etag });
+      return res.etag ? { ok: true, etag: res.etag } : { ok: false };
+    } catch (err) {
+      if (statusOf(err) === 412 || statusOf(err) === 404) return { ok: false };
+      throw err;
+    }
+  }
+
+  /** Runs still marked running: what the queue reconciler checks after a Redis loss. */
+  async listRunning(): Promise<RotationRun[]> {
+    const client = await this.runs.ready();
+    const runs: RotationRun[] = [];
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`RowKey eq ${RUN} and status eq ${'running'}` } })) {
+      const json = fromChunkProperties(e, 'r', e['chunks']);
+      if (json !== null) runs.push(JSON.parse(json) as RotationRun);
+    }
+    return runs;
+  }
+
+  /** Every run of one protector (the run rows carry the protector id as a property). */
+  async listByProtector(protector: string): Promise<RotationRun[]> {
+    const client = await this.runs.ready();
+    const runs: RotationRun[] = [];
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`RowKey eq ${RUN} and protector eq ${protector}` } })) {
+      const json = fromChunkProperties(e, 'r', e['chunks']);
+      if (json !== null) runs.push(JSON.parse(json) as RotationRun);
+    }
+    return runs;
+  }
+
+  async acquireLock(protector: string, runId: string): Promise<boolean> {
+    const client = await this.locks.ready();
+    const pk = encodeKey(protector);
+    try {
+      await client.createEntity({ partitionKey: pk, rowKey: LOCK, runId });
+      return true;
+    } catch (err) {
+      if (statusOf(err) !== 409) throw err;
+    }
+    const held = await client.getEntity<{ runId?: string }>(pk, LOCK).catch(() => null);
+    return held?.runId === runId;
+  }
+
+  async releaseLock(protector: string, runId: string): Promise<void> {
+    const client = await this.locks.ready();
+    const pk = encodeKey(protector);
+    const held = await client.getEntity<{ runId?: string }>(pk, LOCK).catch(() => null);
+    // Only the holder releases, and only the version it read (a new run may have taken it since).
+    if (held?.runId === runId) await client.deleteEntity(pk, LOCK, { etag: held.etag }).catch(() => undefined);
+  }
+
+  async putStaged(runId: string, sealed: string): Promise<void> {
+    const client = await this.runs.ready();
+    const { properties, count } = toChunkProperties('m', sealed);
+    await client.upsertEntity({ partitionKey: runId, rowKey: STAGED, chunks: count, ...properties }, 'Replace');
+  }
+
+  async getStaged(runId: string): Promise<string | null> {
+    const client = await this.runs.ready();
+    try {
+      const e = await client.getEntity<Record<string, unknown>>(runId, STAGED);
+      return fromChunkProperties(e, 'm', e['chunks']);
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  async dropStaged(runId: string): Promise<void> {
+    const client = await this.runs.ready();
+    await client.deleteEntity(runId, STAGED).catch((err: unknown) => {
+      if (statusOf(err) !== 404) throw err;
+    });
+  }
+}

@@ -1,0 +1,106 @@
+// The narrow ports the use cases need (DESIGN.md §2). Adapters implement them over Azure SDKs, Redis and the
+// file system; in-memory fakes implement them for app/ tests and pass the same contract suites.
+import type { InventoryVersion } from '../domain/estate/model.js';
+import type { ProtectorSnapshot } from '../domain/health/snapshot.js';
+import type { AlertMessage } from '../domain/alerts/message.js';
+import type { Millis } from '../domain/time.js';
+
+export interface Clock {
+  now(): Millis;
+}
+
+export interface StoredSnapshot {
+  readonly snapshot: ProtectorSnapshot;
+  /** Opaque version for compare-and-set (the Table Storage ETag). */
+  readonly etag: string;
+}
+
+export type SaveResult = { readonly ok: true; readonly etag: string } | { readonly ok: false; readonly reason: 'conflict' };
+
+/** Durable per-protector state with compare-and-set: two instances never lose each other's updates. */
+export interface StateStore {
+  load(protectorId: string): Promise<StoredSnapshot | null>;
+  /** `etag: null` creates only when absent; otherwise replaces only when the stored version still has `etag`. */
+  save(protectorId: string, snapshot: ProtectorSnapshot, etag: string | null): Promise<SaveResult>;
+}
+
+/** A record that could not be applied: stored with where it came from, never thrown (I4). */
+export interface PoisonRecord {
+  readonly source: 'keyvault-audit' | 'activity-log' | 'event-grid' | 'unknown';
+  readonly partitionId: string;
+  readonly offset: string;
+  readonly sequenceNumber: number;
+  /** Position of the record inside its message (envelopes carry many records). */
+  readonly recordIndex: number;
+  readonly reason: string;
+  /** The raw record as text, truncated to a bounded size. */
+  readonly body: string;
+  readonly receivedAt: string;
+}
+
+export interface PoisonStore {
+  /** Idempotent: the same (partition, sequence, record index) stored twice is one record. */
+  put(record: PoisonRecord): Promise<void>;
+  list(limit?: number): Promise<PoisonRecord[]>;
+}
+
+export type AlertStatus = 'pending' | 'sent' | 'failed';
+
+export interface AlertRecord {
+  /** Identity of the transition (I7: one alert per transition): a second claim of the same key fails. */
+  readonly key: string;
+  readonly message: AlertMessage;
+  readonly createdAt: string;
+  readonly status: AlertStatus;
+  readonly attempts: number;
+  readonly lastError?: string;
+}
+
+export interface AlertLedger {
+  /** Inserts when absent; returns false when the key was already claimed (by this or another instance). */
+  claim(record: AlertRecord): Promise<boolean>;
+  update(key: string, patch: { status: AlertStatus; attempts: number; lastError?: string }): Promise<void>;
+  /** Records not yet sent, oldest first: the dispatcher's work list after a restart. */
+  pending(limit?: number): Promise<AlertRecord[]>;
+  /**
+   * Takes the right to send one pending alert until `untilMs` (compare-and-set on the stored record): of two
+   * dispatchers — two instances, or a sweep racing an ingestion — exactly one wins each alert. An expired lease
+   * (a sender that died) can be taken again.
+   */
+  lease(key: string, owner: string, nowMs: number, untilMs: number): Promise<boolean>;
+  get(key: string): Promise<AlertRecord | null>;
+}
+
+/** A channel that delivers one rendered alert (ACS Email, a signed webhook). Throws on failure. */
+export interface Notifier {
+  readonly channel: string;
+  send(message: AlertMessage): Promise<void>;
+}
+
+/** Structured logging; adapters back it with pino. Fields never carry key material, tokens or secrets (I8). */
+export interface Logger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Shared send budget per channel (ACS Email defaults to 30/min and 100/h): false means "not now, keep it queued". */
+export interface RateLimiter {
+  tryTake(channel: string, now: number): Promise<boolean>;
+}
+
+/** Short-lived, cross-instance "am I first?" (Redis SET NX EX): true when the key was already taken. */
+export interface Dedupe {
+  seen(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/** Reconcile: Key Vault audit and activity-log records from Log Analytics, in the raw (Event Hubs) shapes. */
+export interface AuditLogReader {
+  recentAuditRecords(sinceMs: number, untilMs: number): Promise<unknown[]>;
+  recentActivityRecords(sinceMs: number, untilMs: number): Promise<unknown[]>;
+}
+
+/** Reconcile: the versions of a key in a vault, read live. */
+export interface InventoryReader {
+  listVersions(vault: string, keyName: string): Promise<InventoryVersion[]>;
+}

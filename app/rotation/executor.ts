@@ -1,0 +1,192 @@
+// Executes one step of a rotation run. Every step first checks whether its effect already exists (a key version
+// tagged with the run id; the ARM protector state), so a stalled and re-run step does nothing twice (I1). The run
+// record is advanced with compare-and-set; a step refused by I2 ordering waits; a non-retryable failure fails
+// the run (`failed-needs-operator`) and the queue fails its parents, so no primary step runs after a failed
+// secondary one.
+import type { Estate, InventoryVersion, Protector } from '../../domain/estate/model.js';
+import { blockedBy, completeStep, failStep, isTerminal, startStep, type RotationRun, type RunStep, type StepOutcome } from '../../domain/rotation/run.js';
+import type { Clock, Logger } from '../ports.js';
+import { generateRsaMaterial, sealMaterial, unsealMaterial } from './material.js';
+import type { ProtectorSwitchPort, RotationKeys, RotationLedger } from './ports.js';
+
+export const ROTATION_TAG = 'keysteward-rotation';
+
+export interface RotationDeps {
+  readonly estate: Estate;
+  readonly ledger: RotationLedger;
+  readonly keys: RotationKeys;
+  readonly protectors: ProtectorSwitchPort;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Data-plane URL of a vault, e.g. `https://<vault>.vault.azure.net/`: server keys name versions by full kid. */
+  readonly vaultUrl: (vault: string) => string;
+}
+
+/** A failure that retrying cannot fix (403, a refused ARM write, mismatched thumbprints): the run stops. */
+export class NonRetryableStepError extends Error {
+  override readonly name = 'NonRetryableStepError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Step n may not run yet (an earlier step is not done): the queue retries it later. */
+export class StepNotReadyError extends Error {
+  override readonly name = 'StepNotReadyError';
+}
+
+export type StepResult = 'done' | 'already-done' | 'run-ended';
+
+const iso = (deps: RotationDeps): string => new Date(deps.clock.now()).toISOString();
+
+async function advance(deps: RotationDeps, runId: string, change: (run: RotationRun) => RotationRun | null): Promise<RotationRun> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const current = await deps.ledger.get(runId);
+    if (!current) throw new NonRetryableStepError('unknown_run', `rotation ${runId} is not in the ledger`);
+    const next = change(current.run);
+    if (next === null) return current.run;
+    const saved = await deps.ledger.update(next, current.etag);
+    if (saved.ok) return next;
+  }
+  throw new Error(`rotation ${runId}: the ledger kept changing`);
+}
+
+function protectorOf(deps: RotationDeps, run: RotationRun): Protector {
+  const p = deps.estate.protectors.find((x) => x.id === run.protector);
+  if (!p) throw new NonRetryableStepError('unknown_protector', `protector ${run.protector} is not in the estate`);
+  return p;
+}
+
+const tagged = (versions: readonly InventoryVersion[], runId: string): InventoryVersion | undefined => versions.find((v) => v.tags[ROTATION_TAG] === runId);
+
+function newest(versions: readonly InventoryVersion[]): InventoryVersion | undefined {
+  return [...versions].filter((v) => v.enabled).sort((a, b) => (a.created ?? 0) - (b.created ?? 0)).pop();
+}
+
+function kidOf(run: RotationRun, vault: string): StepOutcome | undefined {
+  return run.steps.find((s) => (s.kind === 'install-version' || s.kind === 'rotate-key') && s.vault === vault && s.status === 'done')?.outcome;
+}
+
+async function perform(deps: RotationDeps, run: RotationRun, step: RunStep): Promise<StepOutcome> {
+  const protector = protectorOf(deps, run);
+  const key = protector.keyName;
+  switch (step.kind) {
+    case 'preflight': {
+      // Live re-check of what the plan judged: every vault reachable, the key RSA 2048/3072.
+      for (const vault of new Set(protector.members.map((m) => m.vault))) {
+        const current = newest(await deps.keys.listVersions(vault, key));
+        if (!current) throw new NonRetryableStepError('no_current_version', `vault ${vault} holds no enabled version of ${key}`);
+        if (!current.kty?.startsWith('RSA') || (current.size !== 2048 && current.size !== 3072)) {
+          throw new NonRetryableStepError('unsupported_key', `${vault}/${key} is ${current.kty} ${current.size}: TDE needs RSA 2048 or 3072`);
+        }
+      }
+      return { note: 'vaults reachable; key type RSA 2048/3072' };
+    }
+    case 'create-material': {
+      if (await deps.ledger.getStaged(run.id)) return { note: 'material already staged' };
+      const first = run.steps.find((s) => s.kind === 'install-version')?.vault ?? protector.members[0]?.vault ?? '';
+      const staging = newest(await deps.keys.listVersions(first, key));
+      if (!staging) throw new NonRetryableStepError('no_staging_key', `no enabled version of ${key} in ${first} to seal the new material`);
+      const bits = protector.rotation?.keySize ?? (staging.size === 2048 ? 2048 : 3072);
+      const jwk = generateRsaMaterial(bits);
+      await deps.ledger.putStaged(run.id, await sealMaterial(deps.keys, { vault: first, keyName: key, version: staging.version }, jwk));
+      return { note: `RSA-${bits} material generated and staged sealed` };
+    }
+    case 'install-version': {
+      const vault = step.vault as string;
+      const versions = await deps.keys.listVersions(vault, key);
+      const done = tagged(versions, run.id);
+      if (done) return { version: done.version, thumbprint: done.thumbprint, note: 'already installed' };
+      const sealed = await deps.ledger.getStaged(run.id);
+      if (!sealed) throw new NonRetryableStepError('material_lost', 'the staged material is gone before every vault holds it');
+      const jwk = await unsealMaterial(deps.keys, sealed);
+      const hsm = newest(versions)?.kty === 'RSA-HSM' || protector.rotation?.keyType === 'RSA-HSM';
+      const created = await deps.keys.importVersion(vault, key, jwk, { [ROTATION_TAG]: run.id }, hsm);
+      return { kid: created.kid, version: created.version, thumbprint: created.thumbprint };
+    }
+    case 'rotate-key': {
+      const vault = step.vault as string;
+      const versions = await deps.keys.listVersions(vault, key);
+      const done = tagged(versions, run.id);
+      if (done) return { version: done.version, thumbprint: done.thumbprint, note: 'already rotated' };
+      // A crash between rotate and tag leaves an untagged version newer than the run: adopt it (I1).
+      const orphan = versions.find((v) => !v.tags[ROTATION_TAG] && (v.created ?? 0) >= Date.parse(run.createdAt));
+      const created = orphan ? { version: orphan.version, thumbprint: orphan.thumbprint } : await deps.keys.rotate(vault, key);
+      await deps.keys.tagVersion(vault, key, created.version, { [ROTATION_TAG]: run.id });
+      return { version: created.version, thumbprint: created.thumbprint };
+    }
+    case 'verify-thumbprints': {
+      const outcomes = run.steps.filter((s) => s.kind === 'install-version' || s.kind === 'rotate-key').map((s) => s.outcome?.thumbprint);
+      if (outcomes.some((t) => !t) || new Set(outcomes).size !== 1) throw new NonRetryableStepError('thumbprint_mismatch', 'the vaults do not hold identical new material');
+      await deps.ledger.dropStaged(run.id);
+      return { thumbprint: outcomes[0] as string };
+    }
+    case 'switch-protector': {
+      const member = protector.members.find((m) => m.resourceId === step.member);
+      const installed = member ? kidOf(run, member.vault) : undefined;
+      if (!member || !installed?.version) throw new NonRetryableStepError('no_new_version', `no new version recorded for ${step.member}`);
+      const kid = `${deps.vaultUrl(member.vault).replace(/\/$/, '')}/keys/${key}/${installed.version}`;
+      await deps.protectors.addServerKey(member.resourceId, kid);
+      await deps.protectors.setProtector(member.resourceId, kid);
+      return { kid, version: installed.version };
+    }
+    case 'verify': {
+      for (const member of protector.kind === 'sql-tde' ? protector.members : []) {
+        const expected = kidOf(run, member.vault)?.version;
+        const actual = await deps.protectors.getProtector(member.resourceId);
+        if (!expected || !actual.kid?.endsWith(`/${expected}`)) throw new NonRetryableStepError('protector_mismatch', `${member.resourceId} protector is ${actual.serverKeyName}, expected version ${expected}`);
+      }
+      return { note: 'every member uses the new version' };
+    }
+    case 'retain-previous': {
+      // Nothing is disabled or deleted by a rotation (I3): count what stays enabled for backups and replicas.
+      let kept = 0;
+      for (const vault of new Set(protector.members.map((m) => m.vault))) kept += (await deps.keys.listVersions(vault, key)).filter((v) => v.enabled && v.tags[ROTATION_TAG] !== run.id).length;
+      return { note: `${kept} previous version(s) stay enabled` };
+    }
+    case 'rewrap-deks':
+      throw new NonRetryableStepError('rewrap_not_in_run', 'Always Encrypted DEKs are rewrapped by a rewrap campaign, not inside the rotation run');
+  }
+}
+
+/** Runs step n of a run. Throws StepNotReadyError (retry later), NonRetryableStepError (run failed), or a transient error (retry). */
+export async function executeStep(deps: RotationDeps, runId: string, n: number): Promise<StepResult> {
+  const stored = await deps.ledger.get(runId);
+  if (!stored) throw new NonRetryableStepError('unknown_run', `rotation ${runId} is not in the ledger`);
+  if (isTerminal(stored.run)) return 'run-ended';
+  const step = stored.run.steps.find((s) => s.n === n);
+  if (!step) throw new NonRetryableStepError('unknown_step', `rotation ${runId} has no step ${n}`);
+  if (step.status === 'done') return 'already-done';
+  const blocked = blockedBy(stored.run, n);
+  if (blocked) throw new StepNotReadyError(`step ${n} waits: ${blocked}`);
+
+  const running = await advance(deps, runId, (run) => (run.steps.find((s) => s.n === n)?.status === 'done' ? null : startStep(run, n, iso(deps))));
+  try {
+    const outcome = await perform(deps, running, step);
+    const after = await advance(deps, runId, (run) => (run.steps.find((s) => s.n === n)?.status === 'done' ? null : completeStep(run, n, outcome, iso(deps))));
+    deps.log.info({ rotation: runId, step: n, kind: step.kind, vault: step.vault, member: step.member }, 'rotation step done');
+    if (after.status === 'completed') await deps.ledger.releaseLock(after.protector, runId);
+    return 'done';
+  } catch (err) {
+    if (err instanceof NonRetryableStepError) {
+      const failed = await advance(deps, runId, (run) => failStep(run, n, { code: err.code, message: err.message }, iso(deps)));
+      await deps.ledger.releaseLock(failed.protector, runId);
+      await deps.ledger.dropStaged(runId);
+      deps.log.error({ rotation: runId, step: n, kind: step.kind, code: err.code }, 'rotation failed; needs an operator');
+    }
+    throw err;
+  }
+}
+
+/** The queue gave up on a step after its retries (a transient error that never cleared): the run needs an operator. */
+export async function abandonStep(deps: RotationDeps, runId: string, n: number, reason: string): Promise<void> {
+  const stored = await deps.ledger.get(runId);
+  if (!stored || isTerminal(stored.run)) return;
+  const failed = await advance(deps, runId, (run) => (isTerminal(run) ? null : failStep(run, n, { code: 'retries_exhausted', message: reason.slice(0, 500) }, iso(deps))));
+  await deps.ledger.releaseLock(failed.protector, runId);
+  await deps.ledger.dropStaged(runId);
+  deps.log.error({ rotation: runId, step: n }, 'rotation step gave up after its retries; needs an operator');
+}

@@ -1,0 +1,60 @@
+// Ports of the rotation use cases. Adapters: Table Storage (ledger), @azure/keyvault-keys (keys), @azure/arm-sql
+// (protector switch), BullMQ (queue).
+import type { InventoryVersion } from '../../domain/estate/model.js';
+import type { RotationRun } from '../../domain/rotation/run.js';
+
+export type LedgerWrite = { readonly ok: true; readonly etag: string } | { readonly ok: false };
+
+/** The durable record of rotation runs, advanced with compare-and-set (a stalled duplicate step cannot commit twice). */
+export interface RotationLedger {
+  create(run: RotationRun): Promise<LedgerWrite>;
+  get(id: string): Promise<{ readonly run: RotationRun; readonly etag: string } | null>;
+  update(run: RotationRun, etag: string): Promise<LedgerWrite>;
+  /** At most one running rotation per protector: true when `runId` holds (or now took) the protector's lock. */
+  acquireLock(protector: string, runId: string): Promise<boolean>;
+  releaseLock(protector: string, runId: string): Promise<void>;
+  /** Staged key material of a run, sealed (see app/rotation/material.ts): opaque bytes, never plaintext. */
+  putStaged(runId: string, sealed: string): Promise<void>;
+  getStaged(runId: string): Promise<string | null>;
+  dropStaged(runId: string): Promise<void>;
+}
+
+/** An RSA private key as a JWK with base64url fields — lives only in memory, zeroed after use. */
+export interface RsaJwk {
+  readonly kty: 'RSA';
+  readonly n: string;
+  readonly e: string;
+  readonly d: string;
+  readonly p: string;
+  readonly q: string;
+  readonly dp: string;
+  readonly dq: string;
+  readonly qi: string;
+}
+
+export interface CreatedVersion {
+  readonly kid: string;
+  readonly version: string;
+  readonly thumbprint: string;
+}
+
+export interface RotationKeys {
+  listVersions(vault: string, keyName: string): Promise<InventoryVersion[]>;
+  importVersion(vault: string, keyName: string, jwk: RsaJwk, tags: Readonly<Record<string, string>>, hsm: boolean): Promise<CreatedVersion>;
+  rotate(vault: string, keyName: string): Promise<CreatedVersion>;
+  tagVersion(vault: string, keyName: string, version: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  /** Remote RSA-OAEP-256 wrap/unwrap with one version of a key (used to seal staged material). */
+  wrap(vault: string, keyName: string, version: string, data: Buffer): Promise<string>;
+  unwrap(vault: string, keyName: string, version: string, wrapped: string): Promise<Buffer>;
+}
+
+export interface ProtectorSwitchPort {
+  getProtector(server: string): Promise<{ serverKeyName: string; kid: string | null; serverKeyType: 'AzureKeyVault' | 'ServiceManaged' }>;
+  addServerKey(server: string, kid: string): Promise<void>;
+  setProtector(server: string, kid: string): Promise<void>;
+}
+
+/** Starts the queued execution of a run's steps (BullMQ flow); idempotent per run id. */
+export interface RotationQueue {
+  enqueue(run: RotationRun): Promise<void>;
+}

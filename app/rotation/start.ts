@@ -1,0 +1,71 @@
+// Starting a rotation (on demand, by the schedule, or from an ITSM request): plan it against what is known now —
+// live key versions from every member vault, vault posture and open incidents from the protector's state — and
+// either refuse (preflight failures, as data), report the run already in progress, or record the run and queue it.
+import { randomBytes } from 'node:crypto';
+import { deriveProtector } from '../../domain/health/report.js';
+import { buildProtectorView } from '../../domain/health/view.js';
+import { withLiveInventory, type InventoryVersion } from '../../domain/estate/model.js';
+import { buildRotationPlan, type RotationPlan } from '../../domain/rotation/plan.js';
+import { newRun, rotationId, type RotationRun } from '../../domain/rotation/run.js';
+import { loadState } from '../persist.js';
+import type { StateStore } from '../ports.js';
+import type { RotationDeps } from './executor.js';
+import type { RotationQueue } from './ports.js';
+
+export interface StartDeps extends RotationDeps {
+  readonly state: StateStore;
+  readonly queue: RotationQueue;
+}
+
+export type StartResult =
+  | { readonly kind: 'unknown-protector' }
+  | { readonly kind: 'dry-run'; readonly plan: RotationPlan }
+  | { readonly kind: 'refused'; readonly run: RotationRun }
+  | { readonly kind: 'busy'; readonly protector: string }
+  | { readonly kind: 'started'; readonly run: RotationRun };
+
+export async function planNow(deps: StartDeps, protectorId: string): Promise<RotationPlan | null> {
+  const protector = deps.estate.protectors.find((p) => p.id === protectorId);
+  if (!protector) return null;
+  const now = deps.clock.now();
+  const live = new Map<string, readonly InventoryVersion[]>();
+  for (const vault of new Set(protector.members.map((m) => m.vault))) live.set(vault, await deps.keys.listVersions(vault, protector.keyName));
+  const estate = withLiveInventory(deps.estate, protector.keyName, live);
+  const state = await loadState(deps.state, protector);
+  const view = buildProtectorView(estate, state, now);
+  const { incidents } = deriveProtector(estate, state, now);
+  const vaultProperties = new Map([...view.vaults].map(([name, v]) => [name, v.properties]));
+  const result = buildRotationPlan({ estate, protectorId, now, observed: { vaultProperties, openIncidents: incidents } });
+  return result.ok ? result.plan : null;
+}
+
+export async function startRotation(deps: StartDeps, protectorId: string, options: { requestedBy: string; dryRun?: boolean }): Promise<StartResult> {
+  const plan = await planNow(deps, protectorId);
+  if (!plan) return { kind: 'unknown-protector' };
+  if (options.dryRun) return { kind: 'dry-run', plan };
+  const nowIso = new Date(deps.clock.now()).toISOString();
+  const run = newRun(plan, rotationId(protectorId, deps.clock.now(), randomBytes(4).toString('hex')), options.requestedBy, nowIso);
+  if (run.status === 'refused') {
+    await deps.ledger.create(run);
+    return { kind: 'refused', run };
+  }
+  if (!(await deps.ledger.acquireLock(protectorId, run.id))) return { kind: 'busy', protector: protectorId };
+  const created = await deps.ledger.create(run);
+  if (!created.ok) {
+    await deps.ledger.releaseLock(protectorId, run.id);
+    throw new Error(`rotation ${run.id} already exists`);
+  }
+  try {
+    await deps.queue.enqueue(run);
+  } catch (err) {
+    // Not queued: do not leave a "running" run holding the protector's lock with nothing to run it.
+    const reason = err instanceof Error ? err.message : String(err);
+    const stored = await deps.ledger.get(run.id);
+    if (stored) await deps.ledger.update({ ...stored.run, status: 'failed-needs-operator', updatedAt: new Date(deps.clock.now()).toISOString() }, stored.etag);
+    await deps.ledger.releaseLock(protectorId, run.id);
+    deps.log.error({ rotation: run.id, protector: protectorId, error: reason }, 'rotation could not be queued');
+    throw err;
+  }
+  deps.log.info({ rotation: run.id, protector: protectorId, requestedBy: options.requestedBy, steps: run.steps.length }, 'rotation queued');
+  return { kind: 'started', run };
+}

@@ -1,0 +1,118 @@
+// A rotation run: the plan plus the progress of each step, as stored in the rotation ledger (Table Storage,
+// advanced with compare-and-set). Pure transitions: time and ids are arguments.
+// Invariants enforced here, whatever order a queue delivers steps in:
+//   I2 — no primary-role step starts before every secondary-role step of the same kind is done, and no
+//        switch-protector starts before every install/rotate and verify-thumbprints step is done;
+//   I3 — a run never disables or deletes anything (the plan has no such step kind: planInvariantViolations).
+import type { PlanStep, RotationPlan, RotationStrategy } from './steps.js';
+
+export type RunStatus = 'running' | 'completed' | 'failed-needs-operator' | 'refused';
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
+
+/** What a step left behind: identifiers and thumbprints only — never key material (I8). */
+export interface StepOutcome {
+  readonly kid?: string;
+  readonly version?: string;
+  readonly thumbprint?: string;
+  readonly note?: string;
+}
+
+export interface RunStep extends PlanStep {
+  readonly status: StepStatus;
+  readonly attempts: number;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly outcome?: StepOutcome;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface RotationRun {
+  readonly id: string;
+  readonly protector: string;
+  readonly strategy: RotationStrategy;
+  readonly status: RunStatus;
+  readonly requestedBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly preflight: RotationPlan['preflight'];
+  readonly steps: readonly RunStep[];
+}
+
+const ID = /^rot-[a-z0-9][a-z0-9-]{0,80}$/;
+
+/** Rotation ids name BullMQ jobs: never a ':' and never a plain integer (BullMQ job id rules). */
+export function rotationId(protector: string, nowMs: number, random: string): string {
+  const slug = protector.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'p';
+  return `rot-${slug}-${nowMs.toString(36)}-${random.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8)}`;
+}
+
+export function isRotationId(id: string): boolean {
+  return ID.test(id);
+}
+
+/** BullMQ job id of a step: `<runId>-s<n>`. */
+export function stepJobId(runId: string, n: number): string {
+  const id = `${runId}-s${n}`;
+  if (id.includes(':') || /^\d+$/.test(id)) throw new Error(`invalid job id ${id}`);
+  return id;
+}
+
+export function newRun(plan: RotationPlan, id: string, requestedBy: string, nowIso: string): RotationRun {
+  const refused = plan.preflight.some((p) => !p.ok);
+  return {
+    id,
+    protector: plan.protector,
+    strategy: plan.strategy,
+    status: refused ? 'refused' : 'running',
+    requestedBy,
+    createdAt: nowIso,
+    updatedAt: nowIso,
+    preflight: plan.preflight,
+    steps: plan.steps.map((s) => ({ ...s, status: 'pending', attempts: 0 })),
+  };
+}
+
+export function isTerminal(run: RotationRun): boolean {
+  return run.status !== 'running';
+}
+
+/** Why step n may not start yet (I2), or null when it may. */
+export function blockedBy(run: RotationRun, n: number): string | null {
+  const step = run.steps.find((s) => s.n === n);
+  if (!step) return `no step ${n}`;
+  const earlier = run.steps.filter((s) => s.n < n && s.status !== 'done');
+  if (earlier.length > 0) return `step ${earlier[0]?.n} (${earlier[0]?.kind}) is not done`;
+  if (step.role === 'primary') {
+    const secondaries = run.steps.filter((s) => s.kind === step.kind && s.role === 'secondary' && s.status !== 'done');
+    if (secondaries.length > 0) return `secondary ${secondaries[0]?.kind} on ${secondaries[0]?.vault} is not done`;
+  }
+  if (step.kind === 'switch-protector') {
+    const material = run.steps.filter((s) => (s.kind === 'install-version' || s.kind === 'rotate-key' || s.kind === 'verify-thumbprints') && s.status !== 'done');
+    if (material.length > 0) return `${material[0]?.kind} is not done`;
+  }
+  return null;
+}
+
+function withStep(run: RotationRun, n: number, patch: Partial<RunStep>, nowIso: string, status: RunStatus = run.status): RotationRun {
+  return { ...run, status, updatedAt: nowIso, steps: run.steps.map((s) => (s.n === n ? { ...s, ...patch } : s)) };
+}
+
+export function startStep(run: RotationRun, n: number, nowIso: string): RotationRun {
+  const step = run.steps.find((s) => s.n === n);
+  return withStep(run, n, { status: 'running', attempts: (step?.attempts ?? 0) + 1, startedAt: nowIso }, nowIso);
+}
+
+export function completeStep(run: RotationRun, n: number, outcome: StepOutcome, nowIso: string): RotationRun {
+  const next = withStep(run, n, { status: 'done', finishedAt: nowIso, outcome }, nowIso);
+  return next.steps.every((s) => s.status === 'done') ? { ...next, status: 'completed' } : next;
+}
+
+/** A failed step fails the run: an operator decides what next (nothing rolls forward on its own). */
+export function failStep(run: RotationRun, n: number, error: { code: string; message: string }, nowIso: string): RotationRun {
+  return withStep(run, n, { status: 'failed', finishedAt: nowIso, error }, nowIso, 'failed-needs-operator');
+}
+
+/** Percentage of steps done, for progress bars. */
+export function progress(run: RotationRun): { done: number; total: number } {
+  return { done: run.steps.filter((s) => s.status === 'done').length, total: run.steps.length };
+}

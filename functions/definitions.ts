@@ -1,0 +1,64 @@
+// One list of function definitions, consumed by two hosts: the Azure Functions host (functions/index.ts) and the
+// standalone host (`keysteward serve`). Handlers are host-neutral: each host translates its own trigger shapes
+// (InvocationContext metadata, node http requests, croner ticks) into these inputs, so both run the same code.
+
+/** Function-level retry for Event Hubs triggers: the checkpoint waits while the batch is retried. */
+export interface RetryOptions {
+  readonly strategy: 'exponentialBackoff';
+  readonly maxRetryCount: number;
+  readonly minimumIntervalMs: number;
+  readonly maximumIntervalMs: number;
+}
+
+export interface EventHubTrigger {
+  readonly type: 'eventHub';
+  /** App-setting name (or prefix for identity-based connections: `<name>__fullyQualifiedNamespace`). */
+  readonly connection: string;
+  readonly eventHubName: string;
+  readonly consumerGroup: string;
+  readonly cardinality: 'many';
+  readonly retry: RetryOptions;
+}
+
+export interface TimerTrigger {
+  readonly type: 'timer';
+  /** Six-field NCRONTAB (with seconds), as Azure Functions and croner read it. */
+  readonly schedule: string;
+  readonly runOnStartup: boolean;
+}
+
+export interface HttpTrigger {
+  readonly type: 'http';
+  readonly methods: ReadonlyArray<'GET' | 'POST' | 'OPTIONS'>;
+  /** Route under /api, with `{param}` segments (Azure Functions syntax). */
+  readonly route: string;
+}
+
+export interface EventHubInput {
+  readonly messages: readonly unknown[];
+  readonly partitionId: string;
+  readonly offsets: readonly string[];
+  readonly sequenceNumbers: readonly number[];
+  /** On the last retry the handler must not throw (the host would skip the batch): it poisons instead. */
+  readonly lastAttempt: boolean;
+}
+
+export interface HttpInput {
+  readonly method: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly rawBody: Buffer;
+}
+
+export interface HttpOutput {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly jsonBody?: unknown;
+  readonly body?: string;
+}
+
+export type FunctionDefinition =
+  | { readonly name: string; readonly trigger: EventHubTrigger; readonly handler: (input: EventHubInput) => Promise<void> }
+  | { readonly name: string; readonly trigger: TimerTrigger; readonly handler: () => Promise<void> }
+  | { readonly name: string; readonly trigger: HttpTrigger; readonly handler: (req: HttpInput) => Promise<HttpOutput> };

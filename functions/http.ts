@@ -1,0 +1,69 @@
+// HTTP handlers (DESIGN.md §4.4): health, protectors, Event Grid delivery with its validation handshake, and
+// the dashboard. Each parses its input, calls one use case, and maps the result.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { HttpInput, HttpOutput } from './definitions.js';
+import type { Services } from './services.js';
+import { renderDashboard } from './dashboard.js';
+
+export async function healthHandler(services: Services): Promise<HttpOutput> {
+  const dependencies = await services.checkHealth();
+  const ok = Object.values(dependencies).every((d) => d.status !== 'down');
+  return { status: ok ? 200 : 503, jsonBody: { status: ok ? 'ok' : 'degraded', dependencies } };
+}
+
+export async function protectorsHandler(services: Services): Promise<HttpOutput> {
+  return { status: 200, jsonBody: { protectors: await services.listProtectors() } };
+}
+
+export async function protectorHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
+  const id = req.params['id'] ?? '';
+  const detail = await services.describeProtector(id);
+  return detail ? { status: 200, jsonBody: detail } : { status: 404, jsonBody: { error: `unknown protector "${id}"` } };
+}
+
+export async function dashboardHandler(services: Services): Promise<HttpOutput> {
+  const protectors = await services.listProtectors();
+  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderDashboard(protectors, services.clock.now()) };
+}
+
+const validationEvent = z.object({ eventType: z.literal('Microsoft.EventGrid.SubscriptionValidationEvent'), data: z.object({ validationCode: z.string().min(1) }) });
+
+/** Constant-time comparison of digests: neither the key nor its length leaks through timing. */
+export function keyMatches(expected: string | undefined, given: string | undefined): boolean {
+  if (expected === undefined) return true;
+  if (given === undefined) return false;
+  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(expected), digest(given));
+}
+
+const MAX_EVENT_GRID_BODY = 1_048_576; // Event Grid batches are at most 1 MB
+
+/**
+ * Event Grid webhook: answers the subscription validation handshake (Event Grid schema) and the CloudEvents
+ * abuse-protection OPTIONS; delivers Key Vault events to ingestion. When EVENTGRID_KEY is set the delivery must
+ * carry it (`aeg-sas-key` header or `code` query), compared in constant time.
+ */
+export async function eventGridHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
+  if (req.method === 'OPTIONS') {
+    const origin = req.headers['webhook-request-origin'];
+    return origin ? { status: 200, headers: { 'webhook-allowed-origin': origin, allow: 'POST' } } : { status: 400, jsonBody: { error: 'missing WebHook-Request-Origin' } };
+  }
+  if (!keyMatches(services.config.eventGridKey, req.headers['aeg-sas-key'] ?? req.query.get('code') ?? undefined)) {
+    return { status: 401, jsonBody: { error: 'unauthorized' } };
+  }
+  if (req.rawBody.length > MAX_EVENT_GRID_BODY) return { status: 413, jsonBody: { error: 'body too large' } };
+  let body: unknown;
+  try {
+    body = JSON.parse(req.rawBody.toString('utf8'));
+  } catch {
+    return { status: 400, jsonBody: { error: 'body is not JSON' } };
+  }
+  const first = Array.isArray(body) ? body[0] : body;
+  const validation = validationEvent.safeParse(first);
+  if (validation.success) return { status: 200, jsonBody: { validationResponse: validation.data.data.validationCode } };
+  // Each delivery is its own poison "partition" (by content hash), so rejected events never overwrite each other.
+  const partitionId = `eventgrid-${createHash('sha256').update(req.rawBody).digest('hex').slice(0, 24)}`;
+  const summary = await services.ingest([{ body, partitionId, offset: req.headers['aeg-delivery-count'] ?? '0', sequenceNumber: 0 }]);
+  return { status: 200, jsonBody: { received: summary.records, rejected: summary.rejected } };
+}

@@ -1,0 +1,84 @@
+// Azure Functions v4 entry point (package.json "main"): registers every function definition with the
+// Functions host. Handlers parse the host's shapes (trigger metadata with zod) and call the shared handlers.
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import { loadConfig } from '../hosts/config.js';
+import { createServices, functionsConfigOf } from '../hosts/composition.js';
+import type { EventHubTrigger, FunctionDefinition, HttpTrigger, TimerTrigger } from './definitions.js';
+import { functionDefinitions } from './list.js';
+import { lazyServices } from './lazy.js';
+
+const config = loadConfig(process.env);
+const services = lazyServices(functionsConfigOf(config), () => createServices(config));
+
+// Functions camel-cases the first letter of every metadata key (azure-formats.md §5.2).
+const batchMetadata = z.object({
+  partitionContext: z.object({ partitionId: z.string() }).optional(),
+  offsetArray: z.array(z.union([z.string(), z.number()])).optional(),
+  sequenceNumberArray: z.array(z.number()).optional(),
+});
+
+function register(def: FunctionDefinition): void {
+  switch (def.trigger.type) {
+    case 'eventHub': {
+      const t = def.trigger as EventHubTrigger;
+      const handler = (def as Extract<FunctionDefinition, { trigger: EventHubTrigger }>).handler;
+      app.eventHub(def.name, {
+        connection: t.connection,
+        eventHubName: t.eventHubName,
+        consumerGroup: t.consumerGroup,
+        cardinality: t.cardinality,
+        retry: { strategy: 'exponentialBackoff', maxRetryCount: t.retry.maxRetryCount, minimumInterval: { milliseconds: t.retry.minimumIntervalMs }, maximumInterval: { milliseconds: t.retry.maximumIntervalMs } },
+        handler: async (messages: unknown, context: InvocationContext) => {
+          const meta = batchMetadata.safeParse(context.triggerMetadata ?? {});
+          const m = meta.success ? meta.data : {};
+          const list = Array.isArray(messages) ? messages : [messages];
+          const retry = context.retryContext;
+          await handler({
+            messages: list,
+            partitionId: m.partitionContext?.partitionId ?? 'unknown',
+            offsets: (m.offsetArray ?? []).map(String),
+            sequenceNumbers: m.sequenceNumberArray ?? [],
+            lastAttempt: retry ? retry.retryCount >= retry.maxRetryCount : false,
+          });
+        },
+      });
+      return;
+    }
+    case 'timer': {
+      const t = def.trigger as TimerTrigger;
+      const handler = (def as Extract<FunctionDefinition, { trigger: TimerTrigger }>).handler;
+      app.timer(def.name, { schedule: t.schedule, runOnStartup: t.runOnStartup, handler: () => handler() });
+      return;
+    }
+    case 'http': {
+      const t = def.trigger as HttpTrigger;
+      const handler = (def as Extract<FunctionDefinition, { trigger: HttpTrigger }>).handler;
+      app.http(def.name, {
+        methods: [...t.methods],
+        route: t.route,
+        authLevel: def.name === 'health' ? 'anonymous' : 'function',
+        handler: async (req: HttpRequest) => {
+          const headers: Record<string, string> = {};
+          req.headers.forEach((v, k) => {
+            headers[k.toLowerCase()] = v;
+          });
+          const out = await handler({ method: req.method, params: { ...req.params }, query: new URLSearchParams(req.query), headers, rawBody: Buffer.from(await req.arrayBuffer()) });
+          return { status: out.status, ...(out.headers ? { headers: out.headers } : {}), ...(out.jsonBody !== undefined ? { jsonBody: out.jsonBody } : { body: out.body ?? '' }) };
+        },
+      });
+      return;
+    }
+  }
+}
+
+for (const def of functionDefinitions(services)) register(def);
+
+// Event Grid trigger (Functions handles the subscription handshake itself); the standalone host serves the
+// same deliveries on POST /api/events/eventgrid instead.
+app.eventGrid('eventGridKeyVault', {
+  handler: async (event: unknown, context: InvocationContext) => {
+    const summary = await services.ingest([{ body: event, partitionId: `eventgrid-${context.invocationId}`, offset: context.invocationId, sequenceNumber: 0 }]);
+    if (summary.rejected > 0) context.warn('event grid event rejected to the poison table');
+  },
+});

@@ -1,0 +1,35 @@
+// Azure Functions registers triggers synchronously at module load, but building the services is async
+// (storage clients, Redis, the estate file). The definitions get this stand-in, which builds the real
+// services on first use and reuses them for the life of the worker.
+import type { Services } from './services.js';
+import { createLogger } from '../adapters/logging/logger.js';
+
+export function lazyServices(config: Services['config'], build: () => Promise<Services>): Services {
+  let promise: Promise<Services> | null = null;
+  const get = (): Promise<Services> => {
+    promise ??= build().catch((err: unknown) => {
+      promise = null; // a failed start-up is retried on the next invocation
+      throw err;
+    });
+    return promise;
+  };
+  // pino, with the same redaction as the standalone host (I8).
+  const consoleLog = createLogger(process.env['LOG_LEVEL'] ?? 'info');
+  return {
+    config,
+    clock: { now: () => Date.now() },
+    log: consoleLog,
+    ingest: async (messages) => (await get()).ingest(messages),
+    poisonBatch: async (messages, reason) => (await get()).poisonBatch(messages, reason),
+    sweep: async () => (await get()).sweep(),
+    reconcile: async () => (await get()).reconcile(),
+    listProtectors: async () => (await get()).listProtectors(),
+    describeProtector: async (id) => (await get()).describeProtector(id),
+    checkHealth: async () => (await get()).checkHealth(),
+    startRotation: async (id, options) => (await get()).startRotation(id, options),
+    getRotation: async (id) => (await get()).getRotation(id),
+    retireVersion: async (p, v, ver) => (await get()).retireVersion(p, v, ver),
+    rotateDue: async () => (await get()).rotateDue(),
+    close: async () => (promise ? (await promise).close() : undefined),
+  };
+}

@@ -1,0 +1,60 @@
+// The function definitions both hosts register.
+import type { EventHubInput, FunctionDefinition, HttpInput, RetryOptions } from './definitions.js';
+import { dashboardHandler, eventGridHandler, healthHandler, protectorHandler, protectorsHandler } from './http.js';
+import { retireVersionHandler, rotationHandler, startRotationHandler } from './rotationHttp.js';
+import type { Services } from './services.js';
+
+const RETRY: RetryOptions = { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumIntervalMs: 10_000, maximumIntervalMs: 300_000 };
+
+/** Event Hubs batch → ingestion. Bad records never throw (they are poisoned); store outages do, so the batch is retried. */
+function eventHubHandler(services: Services, stream: string) {
+  return async (input: EventHubInput): Promise<void> => {
+    const messages = input.messages.map((body, i) => ({
+      body,
+      partitionId: input.partitionId,
+      offset: input.offsets[i] ?? '',
+      sequenceNumber: input.sequenceNumbers[i] ?? -1,
+    }));
+    try {
+      const summary = await services.ingest(messages);
+      services.log.info({ stream, partition: input.partitionId, ...summary }, 'batch ingested');
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (input.lastAttempt) {
+        // The host would checkpoint past a throw on the last retry: keep the batch instead (I4). Only if the
+        // poison table is down too does this throw.
+        await services.poisonBatch(messages, reason);
+        return;
+      }
+      services.log.error({ stream, partition: input.partitionId, error: reason }, 'batch failed; the host retries it');
+      throw err;
+    }
+  };
+}
+
+export function functionDefinitions(services: Services): FunctionDefinition[] {
+  const c = services.config;
+  return [
+    {
+      name: 'kvAudit',
+      trigger: { type: 'eventHub', connection: c.auditEventHub.connection, eventHubName: c.auditEventHub.name, consumerGroup: c.auditEventHub.consumerGroup, cardinality: 'many', retry: RETRY },
+      handler: eventHubHandler(services, 'keyvault-audit'),
+    },
+    {
+      name: 'activityLog',
+      trigger: { type: 'eventHub', connection: c.activityEventHub.connection, eventHubName: c.activityEventHub.name, consumerGroup: c.activityEventHub.consumerGroup, cardinality: 'many', retry: RETRY },
+      handler: eventHubHandler(services, 'activity-log'),
+    },
+    { name: 'sweep', trigger: { type: 'timer', schedule: c.sweepSchedule, runOnStartup: false }, handler: async () => void (await services.sweep()) },
+    { name: 'rotationSchedule', trigger: { type: 'timer', schedule: c.rotationSchedule, runOnStartup: false }, handler: async () => void (await services.rotateDue()) },
+    { name: 'reconcile', trigger: { type: 'timer', schedule: c.reconcileSchedule, runOnStartup: false }, handler: async () => void (await services.reconcile()) },
+    { name: 'health', trigger: { type: 'http', methods: ['GET'], route: 'health' }, handler: () => healthHandler(services) },
+    { name: 'protectors', trigger: { type: 'http', methods: ['GET'], route: 'protectors' }, handler: () => protectorsHandler(services) },
+    { name: 'protector', trigger: { type: 'http', methods: ['GET'], route: 'protectors/{id}' }, handler: (req: HttpInput) => protectorHandler(services, req) },
+    { name: 'eventGrid', trigger: { type: 'http', methods: ['POST', 'OPTIONS'], route: 'events/eventgrid' }, handler: (req: HttpInput) => eventGridHandler(services, req) },
+    { name: 'startRotation', trigger: { type: 'http', methods: ['POST'], route: 'protectors/{id}/rotations' }, handler: (req: HttpInput) => startRotationHandler(services, req) },
+    { name: 'retireVersion', trigger: { type: 'http', methods: ['POST'], route: 'protectors/{id}/versions/{vault}/{version}/disable' }, handler: (req: HttpInput) => retireVersionHandler(services, req) },
+    { name: 'rotation', trigger: { type: 'http', methods: ['GET'], route: 'rotations/{id}' }, handler: (req: HttpInput) => rotationHandler(services, req) },
+    { name: 'dashboard', trigger: { type: 'http', methods: ['GET'], route: 'dashboard' }, handler: () => dashboardHandler(services) },
+  ];
+}

@@ -1,0 +1,48 @@
+// HTTP handlers for rotations: start one (or a dry run printing the plan), and read a run with its steps.
+import { z } from 'zod';
+import type { HttpInput, HttpOutput } from './definitions.js';
+import type { Services } from './services.js';
+
+const startBody = z.object({ dryRun: z.boolean().optional(), requestedBy: z.string().min(1).max(200).optional() }).strict();
+
+export async function startRotationHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
+  const id = req.params['id'] ?? '';
+  let body: unknown = {};
+  if (req.rawBody.length > 0) {
+    try {
+      body = JSON.parse(req.rawBody.toString('utf8'));
+    } catch {
+      return { status: 400, jsonBody: { error: 'body is not JSON' } };
+    }
+  }
+  const parsed = startBody.safeParse(body);
+  if (!parsed.success) return { status: 400, jsonBody: { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } };
+  const result = await services.startRotation(id, { requestedBy: parsed.data.requestedBy ?? 'api', ...(parsed.data.dryRun ? { dryRun: true } : {}) });
+  switch (result.kind) {
+    case 'unknown-protector':
+      return { status: 404, jsonBody: { error: `unknown protector "${id}"` } };
+    case 'dry-run':
+      return { status: 200, jsonBody: result.plan };
+    case 'busy':
+      return { status: 409, jsonBody: { error: `a rotation of ${id} is already running` } };
+    case 'refused':
+      return { status: 422, jsonBody: { error: 'preflight failed', run: result.run } };
+    case 'started':
+      return { status: 202, headers: { location: `/api/rotations/${result.run.id}` }, jsonBody: result.run };
+  }
+}
+
+export async function rotationHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
+  const id = req.params['id'] ?? '';
+  const run = await services.getRotation(id);
+  return run ? { status: 200, jsonBody: run } : { status: 404, jsonBody: { error: `unknown rotation "${id}"` } };
+}
+
+/** POST /api/protectors/{id}/versions/{vault}/{version}/disable — the retirement gate (DESIGN.md §4.5, I3). */
+export async function retireVersionHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
+  const { id = '', vault = '', version = '' } = req.params;
+  if (!/^[0-9a-f]{32}$/i.test(version)) return { status: 400, jsonBody: { error: 'version must be a 32-hex Key Vault version id' } };
+  const result = await services.retireVersion(id, vault.toLowerCase(), version.toLowerCase());
+  if (result === null) return { status: 404, jsonBody: { error: `unknown protector "${id}"` } };
+  return result.disabled ? { status: 200, jsonBody: result } : { status: 409, jsonBody: result };
+}

@@ -1,0 +1,38 @@
+// What the function handlers need, built once per process by the composition root (hosts/composition.ts).
+import type { IngestMessage, IngestSummary } from '../app/ingestion.js';
+import type { Clock, Logger } from '../app/ports.js';
+import type { ProtectorDetail, ProtectorSummary } from '../app/queries.js';
+import type { StartResult } from '../app/rotation/start.js';
+import type { DisableResult } from '../app/retirement/disableVersion.js';
+import type { RotationRun } from '../domain/rotation/run.js';
+
+export type DependencyStatus = { readonly status: 'up' | 'down' | 'disabled' | 'unknown'; readonly detail?: string };
+
+export interface FunctionsConfig {
+  readonly auditEventHub: { readonly connection: string; readonly name: string; readonly consumerGroup: string };
+  readonly activityEventHub: { readonly connection: string; readonly name: string; readonly consumerGroup: string };
+  readonly sweepSchedule: string;
+  readonly rotationSchedule: string;
+  readonly reconcileSchedule: string;
+  readonly eventGridKey: string | undefined;
+}
+
+export interface Services {
+  readonly config: FunctionsConfig;
+  readonly clock: Clock;
+  readonly log: Logger;
+  ingest(messages: readonly IngestMessage[]): Promise<IngestSummary>;
+  /** Stores whole messages in the poison table (a batch whose last retry failed). */
+  poisonBatch(messages: readonly IngestMessage[], reason: string): Promise<void>;
+  sweep(): Promise<unknown>;
+  reconcile(): Promise<unknown>;
+  listProtectors(): Promise<ProtectorSummary[]>;
+  describeProtector(id: string): Promise<ProtectorDetail | null>;
+  checkHealth(): Promise<Record<string, DependencyStatus>>;
+  startRotation(protectorId: string, options: { requestedBy: string; dryRun?: boolean }): Promise<StartResult>;
+  getRotation(id: string): Promise<RotationRun | null>;
+  retireVersion(protectorId: string, vault: string, version: string): Promise<DisableResult | null>;
+  /** Starts the rotations the schedule says are due (rotation_due); returns the run ids started. */
+  rotateDue(): Promise<string[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,236 @@
+// Composition root: builds the services from validated configuration. `azure` mode uses DefaultAzureCredential
+// (managed identity in Azure) for every Azure client; `local` mode points the same SDK clients at the project's
+// emulators with a local credential and a loopback resolver. This is the only module that knows both.
+import { DefaultAzureCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { z } from 'zod';
+import type { AlertDeps } from '../app/alerts.js';
+import { ingestMessages, poisonMessages, type IngestDeps } from '../app/ingestion.js';
+import type { Clock, Logger, Notifier, RateLimiter } from '../app/ports.js';
+import { describeProtector, listProtectors } from '../app/queries.js';
+import { reconcile } from '../app/reconcile.js';
+import { sweep } from '../app/sweep.js';
+import { LocalEmulatorCredential } from '../adapters/azure/localCredential.js';
+import { localPolicies } from '../adapters/azure/localNetwork.js';
+import { createEmailNotifier } from '../adapters/email/emailNotifier.js';
+import { loadEstateFile } from '../adapters/files/estateFile.js';
+import { createKeyVaultInventoryReader } from '../adapters/keyvault/inventoryReader.js';
+import { createAuditLogReader } from '../adapters/loganalytics/auditLogReader.js';
+import { createLogger } from '../adapters/logging/logger.js';
+import { RedisRateLimiter } from '../adapters/ratelimit/redisRateLimiter.js';
+import { createRedis } from '../adapters/redis/client.js';
+import { Heartbeats } from '../adapters/redis/heartbeats.js';
+import { checkNoEviction } from '../adapters/redis/noEviction.js';
+import { TableAlertLedger } from '../adapters/tables/alertLedger.js';
+import type { TableConnection } from '../adapters/tables/connection.js';
+import { TablePoisonStore } from '../adapters/tables/poisonStore.js';
+import { TableStateStore } from '../adapters/tables/stateStore.js';
+import { createWebhookNotifier } from '../adapters/webhook/webhookNotifier.js';
+import { indexEstate } from '../domain/estate/index.js';
+import { deriveProtector } from '../domain/health/report.js';
+import { loadState } from '../app/persist.js';
+import { createRotationServices } from './rotation.js';
+import type { Config } from './config.js';
+import { ConfigError } from './config.js';
+import type { DependencyStatus, FunctionsConfig, Services } from '../functions/services.js';
+
+
+/** The service's own identity in local mode (the emulated Key Vault grants it read access for reconcile). */
+export const LOCAL_SERVICE_PRINCIPAL = { oid: '0c0ffee0-0000-4000-8000-00000000c0de', appid: '0c0ffee0-0000-4000-8000-00000000c0de' };
+
+export function functionsConfigOf(config: Config): FunctionsConfig {
+  return {
+    auditEventHub: { connection: 'KV_AUDIT_EH', name: config.KV_AUDIT_EVENTHUB, consumerGroup: config.EVENTHUB_CONSUMER_GROUP },
+    activityEventHub: { connection: 'ACTIVITY_EH', name: config.ACTIVITY_EVENTHUB, consumerGroup: config.EVENTHUB_CONSUMER_GROUP },
+    sweepSchedule: config.SWEEP_SCHEDULE,
+    rotationSchedule: config.ROTATION_SCHEDULE,
+    reconcileSchedule: config.RECONCILE_SCHEDULE,
+    eventGridKey: config.EVENTGRID_KEY,
+  };
+}
+
+export interface ServiceOverrides {
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** Extra notifiers (tests); the configured channels are still built. */
+  readonly notifiers?: readonly Notifier[];
+  /** Run the BullMQ rotation worker in this process (default: config.ROTATION_WORKER). */
+  readonly rotationWorker?: boolean;
+}
+
+export interface AzureAccess {
+  readonly credential: TokenCredential;
+  readonly additionalPolicies: Array<{ policy: PipelinePolicy; position: 'perCall' }>;
+}
+
+export function azureAccess(config: Config): AzureAccess {
+  return config.KEYSTEWARD_MODE === 'local'
+    ? { credential: new LocalEmulatorCredential(LOCAL_SERVICE_PRINCIPAL), additionalPolicies: localPolicies() }
+    : { credential: new DefaultAzureCredential(), additionalPolicies: [] };
+}
+
+export function tableConnection(config: Config, access: AzureAccess): TableConnection {
+  if (config.STORAGE_CONNECTION_STRING) return { connectionString: config.STORAGE_CONNECTION_STRING };
+  const url = config.TABLE_ACCOUNT_URL ?? config.STORAGE_ACCOUNT_URL?.replace('.blob.', '.table.');
+  if (!url) throw new ConfigError('no table storage configured');
+  return { accountUrl: url, credential: access.credential };
+}
+
+/** Rejects when `p` takes longer than `ms`: Redis commands wait for a reconnect indefinitely otherwise. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+/** With Redis unreachable, alerts go out anyway (an ACS 429 keeps them pending) rather than wait on Redis. */
+function failOpen(limiter: RateLimiter, log: Logger): RateLimiter {
+  return {
+    tryTake: (channel, now) =>
+      withTimeout(limiter.tryTake(channel, now), 1000).catch((err: unknown) => {
+        log.warn({ channel, error: err instanceof Error ? err.message : String(err) }, 'send budget unavailable; sending anyway');
+        return true;
+      }),
+  };
+}
+
+const emailSchema = z.object({ email: z.object({ to: z.array(z.string().min(3)).min(1) }).optional() });
+
+export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
+  const log = overrides.log ?? createLogger(config.LOG_LEVEL);
+  const clock = overrides.clock ?? { now: () => Date.now() };
+  const estate = await loadEstateFile(config.KEYSTEWARD_ESTATE);
+  const index = indexEstate(estate);
+  const access = azureAccess(config);
+
+  const redis = createRedis(config.REDIS_URL, { name: 'keysteward' });
+  if (config.KEYSTEWARD_CHECK_NOEVICTION) {
+    const check = await checkNoEviction(redis);
+    if (check.ok === false) {
+      redis.disconnect();
+      throw new ConfigError(`Redis maxmemory-policy is "${check.policy}"; keysteward needs "noeviction" (an evicted key would silently drop work). Set it, or KEYSTEWARD_CHECK_NOEVICTION=false to override.`);
+    }
+    if (check.ok === 'unknown') log.warn({ reason: check.reason }, 'could not read Redis maxmemory-policy (CONFIG may be disabled); make sure it is noeviction');
+  }
+
+  const tables = tableConnection(config, access);
+  const state = new TableStateStore(tables);
+  const poison = new TablePoisonStore(tables);
+  const ledger = new TableAlertLedger(tables);
+
+  const notifiers: Notifier[] = [];
+  if (config.ACS_CONNECTION_STRING || config.ACS_ENDPOINT) {
+    notifiers.push(
+      createEmailNotifier({
+        ...(config.ACS_CONNECTION_STRING ? { connectionString: config.ACS_CONNECTION_STRING } : { endpoint: config.ACS_ENDPOINT as string, credential: access.credential }),
+        senderAddress: config.ALERT_SENDER,
+        additionalPolicies: access.additionalPolicies,
+        // The ledger and the rate limiter reschedule a throttled send; the SDK must not sit out a minute-long Retry-After.
+        maxRetries: 0,
+      }),
+    );
+  } else log.warn({}, 'no ACS_CONNECTION_STRING or ACS_ENDPOINT: alerts are recorded but not emailed');
+  if (config.ALERT_WEBHOOK_URL && config.ALERT_WEBHOOK_SECRET) notifiers.push(createWebhookNotifier({ url: config.ALERT_WEBHOOK_URL, secret: config.ALERT_WEBHOOK_SECRET }));
+  notifiers.push(...(overrides.notifiers ?? []));
+
+  const notifications = emailSchema.safeParse(estate.notifications);
+  const recipients = config.ALERT_TO ?? (notifications.success ? (notifications.data.email?.to ?? []) : []);
+  const alerts: AlertDeps = {
+    ledger,
+    notifiers,
+    recipients,
+    clock,
+    log,
+    policy: { escalateBefore: config.ESCALATE_BEFORE_MINUTES * 60_000 },
+    limiter: failOpen(new RedisRateLimiter(redis, { email: { perMinute: config.EMAIL_RATE_PER_MINUTE, perHour: config.EMAIL_RATE_PER_HOUR } }, `${config.REDIS_KEY_PREFIX}rate:`), log),
+  };
+  const ingestDeps: IngestDeps = { index, state, poison, alerts, clock, log };
+  const heartbeats = new Heartbeats(redis, { prefix: config.REDIS_KEY_PREFIX });
+  const vaultUrl = (vault: string): string => config.KEYVAULT_URL_TEMPLATE.replace('{vault}', vault);
+  const inventory = createKeyVaultInventoryReader({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies });
+  const logs = config.LOG_ANALYTICS_WORKSPACE_ID
+    ? createAuditLogReader({
+        credential: access.credential,
+        workspaceId: config.LOG_ANALYTICS_WORKSPACE_ID,
+        ...(config.LOG_ANALYTICS_ENDPOINT ? { endpoint: config.LOG_ANALYTICS_ENDPOINT } : {}),
+        additionalPolicies: access.additionalPolicies,
+        log,
+      })
+    : undefined;
+
+  const rotations = createRotationServices({ config, access, tables, estate, state, redis, clock, log, worker: overrides.rotationWorker ?? config.ROTATION_WORKER });
+
+  const services: Services = {
+    config: functionsConfigOf(config),
+    clock,
+    log,
+    ingest: async (messages) => {
+      const summary = await ingestMessages(ingestDeps, messages);
+      // Fire and forget: a Redis outage must never hold up ingestion (commands queue until it reconnects).
+      void heartbeats.beat('ingest', clock.now()).catch(() => undefined);
+      return summary;
+    },
+    poisonBatch: (messages, reason) => poisonMessages(ingestDeps, messages, reason),
+    sweep: async () => {
+      const result = await sweep({ index, state, alerts });
+      // Redis is not the system of record: re-queue rotation runs whose jobs a Redis loss took (I6).
+      await rotations.reconcileQueue().catch((err: unknown) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'rotation queue reconcile failed'));
+      void heartbeats.beat('sweep', clock.now()).catch(() => undefined);
+      return result;
+    },
+    reconcile: () => reconcile({ ...ingestDeps, ...(logs ? { logs } : {}), inventory }, config.RECONCILE_LOOKBACK_MINUTES * 60_000),
+    listProtectors: () => listProtectors({ index, state, clock }),
+    describeProtector: (id) => describeProtector({ index, state, clock }, id),
+    checkHealth: async () => {
+      const deps: Record<string, DependencyStatus> = {};
+      deps['tableStorage'] = await state.load('__health__').then(
+        () => ({ status: 'up' as const }),
+        (err: unknown) => ({ status: 'down' as const, detail: err instanceof Error ? err.message.split('\n')[0] ?? '' : 'error' }),
+      );
+      deps['redis'] = await withTimeout(redis.ping(), 1000).then(
+        async () => {
+          const check = await checkNoEviction(redis);
+          return check.ok === true ? { status: 'up' as const } : { status: 'up' as const, detail: check.ok === false ? `maxmemory-policy ${check.policy}` : check.reason };
+        },
+        (err: unknown) => ({ status: 'down' as const, detail: err instanceof Error ? err.message : 'error' }),
+      );
+      deps['email'] = notifiers.some((n) => n.channel === 'email') ? { status: 'up', detail: `${recipients.length} recipient(s)` } : { status: 'disabled' };
+      deps['webhook'] = config.ALERT_WEBHOOK_URL ? { status: 'up' } : { status: 'disabled' };
+      deps['logAnalytics'] = logs ? { status: 'up' } : { status: 'disabled' };
+      const lastIngest = await withTimeout(heartbeats.last('ingest'), 1000).catch(() => null);
+      deps['ingestion'] = { status: 'up', detail: lastIngest ? `last batch ${new Date(lastIngest).toISOString()}` : 'no batch yet' };
+      return deps;
+    },
+    startRotation: (id, options) => rotations.start(id, options),
+    getRotation: (id) => rotations.get(id),
+    retireVersion: (p, v, ver) => rotations.retire(p, v, ver),
+    rotateDue: async () => {
+      const started: string[] = [];
+      for (const protector of estate.protectors) {
+        if (!protector.rotation) continue;
+        const { findings } = deriveProtector(estate, await loadState(state, protector), clock.now());
+        if (!findings.some((f) => f.code === 'rotation_due')) continue;
+        const result = await rotations.start(protector.id, { requestedBy: 'schedule' });
+        if (result.kind === 'started') started.push(result.run.id);
+        else log.warn({ protector: protector.id, outcome: result.kind }, 'scheduled rotation not started');
+      }
+      return started;
+    },
+    close: async () => {
+      await rotations.close();
+      redis.disconnect();
+    },
+  };
+  return services;
+}

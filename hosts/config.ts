@@ -1,0 +1,79 @@
+// Runtime configuration from environment variables, validated once at start-up with zod. An invalid setting
+// stops the process with a message naming the variable. Documented in README.md and local.settings.sample.json.
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const positiveInt = z.coerce.number().int().positive();
+const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+export const configSchema = z
+  .object({
+    KEYSTEWARD_ESTATE: z.string().min(1, 'path of the estate file (JSON or YAML)'),
+    /** `azure`: DefaultAzureCredential / managed identity. `local`: the project's emulators (npm start, tests). */
+    KEYSTEWARD_MODE: z.enum(['azure', 'local']).default('azure'),
+    /** 0 picks a free port (tests). */
+    PORT: z.coerce.number().int().min(0).max(65535).default(7071),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+    STORAGE_ACCOUNT_URL: z.url().optional(),
+    TABLE_ACCOUNT_URL: z.url().optional(),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be redis:// or rediss://').default('redis://127.0.0.1:6379'),
+    /** Namespace of every Redis key: deployments sharing one Redis must not share send budgets or leases. */
+    REDIS_KEY_PREFIX: z.string().regex(/^[\w.-]+:$/, 'letters, digits, dot, dash, ending in ":"').default('keysteward:'),
+    ACS_CONNECTION_STRING: z.string().min(1).optional(),
+    ACS_ENDPOINT: z.url().optional(),
+    ALERT_SENDER: z.string().min(3).default('DoNotReply@keysteward.local'),
+    ALERT_TO: csv.optional(),
+    ALERT_WEBHOOK_URL: z.url().optional(),
+    ALERT_WEBHOOK_SECRET: z.string().min(16).optional(),
+    EMAIL_RATE_PER_MINUTE: positiveInt.default(30),
+    EMAIL_RATE_PER_HOUR: positiveInt.default(100),
+    ESCALATE_BEFORE_MINUTES: positiveInt.default(10),
+    LOG_ANALYTICS_WORKSPACE_ID: z.string().min(1).optional(),
+    LOG_ANALYTICS_ENDPOINT: z.url().optional(),
+    RECONCILE_LOOKBACK_MINUTES: positiveInt.default(60),
+    KEYVAULT_URL_TEMPLATE: z.string().includes('{vault}').default('https://{vault}.vault.azure.net/'),
+    /** Event Hubs: a connection string, or a namespace (identity-based). Absent: no Event Hubs consumer. */
+    EVENTHUB_CONNECTION_STRING: z.string().min(1).optional(),
+    EVENTHUB_NAMESPACE: z.string().min(1).optional(),
+    KV_AUDIT_EVENTHUB: z.string().default('insights-logs-auditevent'),
+    ACTIVITY_EVENTHUB: z.string().default('insights-activity-logs'),
+    EVENTHUB_CONSUMER_GROUP: z.string().default('$Default'),
+    CHECKPOINT_CONTAINER: z.string().default('keysteward-checkpoints'),
+    SWEEP_SCHEDULE: z.string().default('*/30 * * * * *'),
+    RECONCILE_SCHEDULE: z.string().default('0 */5 * * * *'),
+    EVENTGRID_KEY: z.string().min(16).optional(),
+    /** Required by every route but health and Event Grid (header x-api-key or Authorization: Bearer). */
+    API_KEY: z.string().min(16).optional(),
+    /** Azure Resource Manager endpoint for the SQL protector switch (the ARM SQL emulator locally). */
+    ARM_ENDPOINT: z.url().default('https://management.azure.com'),
+    /** Run the BullMQ rotation worker in this process (the standalone host; a Function App does not). */
+    ROTATION_WORKER: bool.default(true),
+    ROTATION_LOCK_MS: positiveInt.default(30_000),
+    ROTATION_SCHEDULE: z.string().default('0 0 * * * *'),
+    KEYSTEWARD_CHECK_NOEVICTION: bool.default(true),
+  })
+  .refine((c) => c.STORAGE_CONNECTION_STRING !== undefined || c.STORAGE_ACCOUNT_URL !== undefined || c.TABLE_ACCOUNT_URL !== undefined, {
+    message: 'set STORAGE_CONNECTION_STRING, or STORAGE_ACCOUNT_URL / TABLE_ACCOUNT_URL (managed identity)',
+    path: ['STORAGE_CONNECTION_STRING'],
+  })
+  .refine((c) => (c.ALERT_WEBHOOK_URL === undefined) === (c.ALERT_WEBHOOK_SECRET === undefined), {
+    message: 'ALERT_WEBHOOK_URL and ALERT_WEBHOOK_SECRET go together',
+    path: ['ALERT_WEBHOOK_SECRET'],
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable (never echoing a value: some are secrets). */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  // An empty setting (as App Service and local.settings.json leave them) means "not set".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
+  throw new ConfigError(`invalid configuration — ${problems.join('; ')}`);
+}

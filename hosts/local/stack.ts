@@ -1,0 +1,142 @@
+// The whole local deployment in one call — Redis, Azurite, the Key Vault / ACS Email / Log Analytics emulators,
+// seeded vaults, simulated member traffic and the standalone host — with the emulators' audit records fed into
+// ingestion as Event Hubs batches would be. Used by `npm start`, the end-to-end tests and the bench.
+import { randomUUID } from 'node:crypto';
+import { auditRecordToAzkvRow, startLogAnalyticsEmulator, type LogAnalyticsEmulator } from '../../emulators/loganalytics/index.js';
+import { startEmailCapture, type EmailCapture } from '../../emulators/email/index.js';
+import { startKeyVaultEmulator, type AuditRecord, type KeyVaultEmulator } from '../../emulators/keyvault/index.js';
+import { ensureDevCertificate } from '../../emulators/certs.js';
+import { loadEstateFile } from '../../adapters/files/estateFile.js';
+import type { Logger } from '../../app/ports.js';
+import type { Estate } from '../../domain/estate/model.js';
+import { loadConfig, type Config } from '../config.js';
+import { serve, type RunningHost } from '../standalone/serve.js';
+import { startAzurite, type Azurite } from './azurite.js';
+import { connectRedisForLocal, type LocalRedis } from './redis.js';
+import { seedVaults } from './seed.js';
+import { startLocalArmSql } from './armSql.js';
+import type { ArmSqlEmulator } from '../../emulators/armsql/index.js';
+import { simulateMemberTraffic, type Traffic } from './traffic.js';
+
+export interface LocalStackOptions {
+  readonly estatePath: string;
+  /** Host HTTP port; 0 picks a free one. */
+  readonly port?: number;
+  readonly log?: Logger;
+  /** How often emulator audit records are handed to ingestion (a stand-in for Event Hubs delivery). */
+  readonly feedIntervalMs?: number;
+  /** Member key reads every N ms; 0 turns the simulated traffic off (tests tick it by hand). */
+  readonly trafficEveryMs?: number;
+  /** Run the timers (sweep, reconcile). */
+  readonly timers?: boolean;
+  /** Extra environment for the host's configuration (e.g. EMAIL_RATE_PER_MINUTE). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface LocalStack {
+  readonly host: RunningHost;
+  readonly config: Config;
+  readonly estate: Estate;
+  readonly kv: KeyVaultEmulator;
+  readonly email: EmailCapture;
+  readonly logAnalytics: LogAnalyticsEmulator;
+  readonly armSql: ArmSqlEmulator;
+  readonly azurite: Azurite;
+  readonly redis: LocalRedis;
+  readonly traffic: Traffic;
+  /** Hands every audit record not yet delivered to ingestion now; resolves when it is applied. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const LOCAL_WORKSPACE = 'local-workspace';
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const cert = await ensureDevCertificate();
+  if (process.env['NODE_EXTRA_CA_CERTS'] !== cert.caPath) {
+    throw new Error(`the local stack needs NODE_EXTRA_CA_CERTS=${cert.caPath} set before Node starts (npm start and npm test do it)`);
+  }
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const estate = await loadEstateFile(options.estatePath);
+    const redis = await connectRedisForLocal(process.env['REDIS_URL'] ? { url: process.env['REDIS_URL'] } : {});
+    closers.push(() => redis.close());
+    const azurite = await startAzurite();
+    closers.push(() => azurite.close());
+
+    const pending: AuditRecord[] = [];
+    const kv = await startKeyVaultEmulator({
+      tls: { cert: cert.certPem, key: cert.keyPem },
+      vaults: [...estate.vaults.values()].map((v) => ({ name: v.name, ...(v.region ? { region: v.region } : {}), ...(v.resourceId ? { resourceId: v.resourceId } : {}) })),
+      onAudit: (record) => {
+        pending.push(record);
+      },
+    });
+    closers.push(() => kv.close());
+    const email = await startEmailCapture({ tls: { certPem: cert.certPem, keyPem: cert.keyPem } });
+    closers.push(() => email.close());
+    const logAnalytics = await startLogAnalyticsEmulator({
+      tls: { certPem: cert.certPem, keyPem: cert.keyPem },
+      workspaceId: LOCAL_WORKSPACE,
+      tables: { AZKVAuditLogs: () => kv.auditLog().map(auditRecordToAzkvRow), AzureActivity: () => [] },
+    });
+    closers.push(() => logAnalytics.close());
+
+    const seeded = await seedVaults(kv, estate);
+    const armSql = await startLocalArmSql(kv, estate, seeded, cert);
+    closers.push(() => armSql.close());
+
+    const config = loadConfig({
+      ...process.env,
+      KEYSTEWARD_MODE: 'local',
+      KEYSTEWARD_ESTATE: options.estatePath,
+      PORT: String(options.port ?? 7071),
+      STORAGE_CONNECTION_STRING: azurite.connectionString,
+      REDIS_URL: redis.url,
+      ACS_CONNECTION_STRING: email.connectionString,
+      ALERT_SENDER: 'DoNotReply@keysteward.local',
+      LOG_ANALYTICS_WORKSPACE_ID: LOCAL_WORKSPACE,
+      LOG_ANALYTICS_ENDPOINT: logAnalytics.endpoint,
+      KEYVAULT_URL_TEMPLATE: `https://{vault}.vault.localhost:${kv.port}/`,
+      ARM_ENDPOINT: armSql.endpoint,
+      ROTATION_LOCK_MS: '5000',
+      SWEEP_SCHEDULE: '*/15 * * * * *',
+      // Each local stack gets its own Redis namespace: budgets and leases of one run never leak into another.
+      REDIS_KEY_PREFIX: `keysteward-local-${randomUUID().slice(0, 8)}:`,
+      ...(options.env ?? {}),
+    });
+    const host = await serve(config, { ...(options.log ? { log: options.log } : {}), timers: options.timers ?? true });
+    closers.push(() => host.close());
+
+    // The Event Hubs stand-in: one partition, batches of whatever accumulated, delivered in order.
+    let sequence = 0;
+    let delivering: Promise<void> = Promise.resolve();
+    const deliver = (): Promise<void> => {
+      delivering = delivering.then(async () => {
+        if (pending.length === 0) return;
+        const records = pending.splice(0, pending.length);
+        sequence++;
+        await host.services.ingest([{ body: { records }, partitionId: 'local-0', offset: String(sequence), sequenceNumber: sequence }]).catch((err: unknown) => {
+          pending.unshift(...records); // keep them for the next delivery, as an unacknowledged batch would be
+          host.services.log.error({ error: err instanceof Error ? err.message : String(err) }, 'local feed delivery failed');
+        });
+      });
+      return delivering;
+    };
+    const feed = setInterval(() => void deliver(), options.feedIntervalMs ?? 500);
+    closers.push(async () => {
+      clearInterval(feed);
+      await delivering;
+    });
+    const traffic = simulateMemberTraffic(kv, estate, options.trafficEveryMs ?? 15_000);
+    closers.push(async () => traffic.stop());
+
+    return { host, config, estate, kv, email, logAnalytics, armSql, azurite, redis, traffic, flush: deliver, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

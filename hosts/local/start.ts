@@ -1,0 +1,65 @@
+// `npm start`: the local default. Brings up Redis, Azurite, the emulators and the standalone host with the demo
+// estate, prints where everything is and how to trigger a revocation, and stops it all on Ctrl-C.
+// Node reads NODE_EXTRA_CA_CERTS only at start-up, so when it is not yet set to the dev certificate this
+// process re-runs itself with it set.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { ensureDevCertificate } from '../../emulators/certs.js';
+import { createLogger } from '../../adapters/logging/logger.js';
+import { startLocalStack } from './stack.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+async function main(): Promise<void> {
+  const cert = await ensureDevCertificate(join(root, '.keysteward', 'certs'));
+  if (process.env['NODE_EXTRA_CA_CERTS'] !== cert.caPath) {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: cert.caPath } });
+    const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('exit', (code) => process.exit(code ?? 1));
+    return;
+  }
+  process.chdir(root);
+  const log = createLogger(process.env['LOG_LEVEL'] ?? 'info');
+  const stack = await startLocalStack({ estatePath: join(root, 'demo', 'service-estate.json'), port: Number(process.env['PORT'] ?? 7071), log });
+  const admin = `https://localhost:${stack.kv.port}/_admin`;
+  const mail = stack.email.endpoint.replace(/\/$/, '');
+  const primary = stack.estate.protectors[0]?.members[0];
+  process.stdout.write(
+    [
+      '',
+      'keysteward is running (local mode: emulated Key Vault, ACS Email and Log Analytics; Azurite; Redis)',
+      `  dashboard        ${stack.host.url}/`,
+      `  health           ${stack.host.url}/api/health`,
+      `  protectors       ${stack.host.url}/api/protectors`,
+      `  captured email   ${mail}/messages`,
+      `  Key Vault audit  ${admin}/audit`,
+      '',
+      `Try a revocation: take ${primary?.resourceId.split('/').pop()}'s access to its key away`,
+      `  curl -sk -X POST ${admin}/vaults/${primary?.vault}/revoke -H 'content-type: application/json' -d '{"principalId":"${primary?.principalId}"}'`,
+      'The simulated server reads its key every 15 s; its next read is denied, and the alert (with the autoheal deadline) arrives in',
+      `  curl -sk ${mail}/messages`,
+      'Give it back, and a "resolved" alert follows:',
+      `  curl -sk -X POST ${admin}/vaults/${primary?.vault}/grant -H 'content-type: application/json' -d '{"principalId":"${primary?.principalId}","permissions":["get","wrapKey","unwrapKey"]}'`,
+      '',
+      'Ctrl-C stops everything this started.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('stopping…\n');
+    void stack.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`keysteward: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

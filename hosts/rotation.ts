@@ -1,0 +1,97 @@
+// Rotation wiring for a host: the ledger, Key Vault and ARM adapters, the BullMQ queue and (optionally) the
+// worker. Kept apart from composition.ts so that a Function App, which runs no worker, builds only the queue.
+import type { Redis } from 'ioredis';
+import type { Worker } from 'bullmq';
+import type { Clock, Logger, StateStore } from '../app/ports.js';
+import type { RotationDeps } from '../app/rotation/executor.js';
+import { startRotation, type StartDeps, type StartResult } from '../app/rotation/start.js';
+import { ArmSqlError, createProtectorSwitch } from '../adapters/armsql/index.js';
+import { NonRetryableStepError } from '../app/rotation/executor.js';
+import type { ProtectorSwitchPort } from '../app/rotation/ports.js';
+import { createRotationKeys } from '../adapters/keyvault/rotationKeys.js';
+import { createKeyAdmin } from '../adapters/keyvault/crypto/index.js';
+import { TableDekStore } from '../adapters/dekstore/tableDekStore.js';
+import { disableOldVersion, type DisableResult } from '../app/retirement/disableVersion.js';
+import { createProtectorUsage } from '../app/retirement/usage.js';
+import { createRotationQueue, startRotationWorker } from '../adapters/queue/rotationQueue.js';
+import { TableRotationLedger } from '../adapters/tables/rotationLedger.js';
+import type { TableConnection } from '../adapters/tables/connection.js';
+import type { Estate } from '../domain/estate/model.js';
+import type { RotationRun } from '../domain/rotation/run.js';
+import type { AzureAccess } from './composition.js';
+import type { Config } from './config.js';
+
+/** ARM refusals (403, the geo rule, a missing key) cannot be fixed by retrying: they stop the run for an operator. */
+function nonRetryableArm(port: ProtectorSwitchPort): ProtectorSwitchPort {
+  const wrap =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        if (err instanceof ArmSqlError && !err.retryable) throw new NonRetryableStepError(`arm_${err.status ?? 'error'}_${err.code ?? 'unknown'}`, err.message);
+        throw err;
+      }
+    };
+  return { getProtector: wrap(port.getProtector.bind(port)), addServerKey: wrap(port.addServerKey.bind(port)), setProtector: wrap(port.setProtector.bind(port)) };
+}
+
+export interface RotationServices {
+  /** Disables an old key version behind the retirement gate; refuses with the blockers while anything needs it. */
+  retire(protectorId: string, vault: string, version: string): Promise<DisableResult | null>;
+  start(protectorId: string, options: { requestedBy: string; dryRun?: boolean }): Promise<StartResult>;
+  /** Re-queues running runs whose jobs Redis lost; returns their ids. */
+  reconcileQueue(): Promise<string[]>;
+  get(id: string): Promise<RotationRun | null>;
+  close(): Promise<void>;
+}
+
+export function createRotationServices(input: {
+  config: Config;
+  access: AzureAccess;
+  tables: TableConnection;
+  estate: Estate;
+  state: StateStore;
+  redis: Redis;
+  clock: Clock;
+  log: Logger;
+  worker: boolean;
+}): RotationServices {
+  const { config, access } = input;
+  const vaultUrl = (vault: string): string => config.KEYVAULT_URL_TEMPLATE.replace('{vault}', vault);
+  const ledger = new TableRotationLedger(input.tables);
+  const deps: RotationDeps = {
+    estate: input.estate,
+    ledger,
+    keys: createRotationKeys({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies }),
+    protectors: nonRetryableArm(createProtectorSwitch({ credential: access.credential, endpoint: config.ARM_ENDPOINT, additionalPolicies: access.additionalPolicies })),
+    clock: input.clock,
+    log: input.log,
+    vaultUrl,
+  };
+  const prefix = `${config.REDIS_KEY_PREFIX}bull`;
+  const queue = createRotationQueue({ connection: input.redis, prefix });
+  const startDeps: StartDeps = { ...deps, state: input.state, queue };
+  const worker: Worker | null = input.worker ? startRotationWorker(deps, { connection: input.redis, prefix, lockDurationMs: config.ROTATION_LOCK_MS, stalledIntervalMs: config.ROTATION_LOCK_MS }) : null;
+  const usage = createProtectorUsage({ keys: deps.keys, protectors: deps.protectors, runs: ledger });
+  const keyAdmin = createKeyAdmin({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies });
+  const deks = new TableDekStore(input.tables);
+  return {
+    retire: async (protectorId, vault, version) => {
+      const protector = input.estate.protectors.find((p) => p.id === protectorId);
+      if (!protector) return null;
+      return disableOldVersion({ usage, deks, keyAdmin, logger: input.log }, { protector, version: { vault, key: protector.keyName, version }, now: input.clock.now() });
+    },
+    start: (protectorId, options) => startRotation(startDeps, protectorId, options),
+    reconcileQueue: async () => {
+      const requeued = await queue.reconcile(await ledger.listRunning());
+      if (requeued.length > 0) input.log.warn({ runs: requeued }, 'rotation runs re-queued: their jobs were missing from Redis');
+      return requeued;
+    },
+    get: async (id) => (await ledger.get(id))?.run ?? null,
+    close: async () => {
+      await worker?.close();
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// The standalone host's HTTP server (node:http): routes to the function handlers, with a body size cap and
+// errors normalised (an unexpected error is a 500 with no detail to the caller; the log has it).
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Logger } from '../../app/ports.js';
+import type { HttpOutput } from '../../functions/definitions.js';
+import { matchRoute, type Route } from './router.js';
+import { readBody } from '../../adapters/http/readBody.js';
+import { keyMatches } from '../../functions/http.js';
+
+const MAX_BODY = 1_048_576 + 1024;
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') out[k.toLowerCase()] = v;
+  return out;
+}
+
+/** Routes that answer without the API key: liveness for probes, and Event Grid (it carries its own key). */
+const OPEN_PATHS = new Set(['/api/health', '/api/events/eventgrid']);
+
+export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?: string): Server {
+  return createServer((req, res) => {
+    const send = (out: HttpOutput): void => {
+      const headers: Record<string, string> = { 'cache-control': 'no-store', ...(out.headers ?? {}) };
+      let body = out.body ?? '';
+      if (out.jsonBody !== undefined) {
+        body = JSON.stringify(out.jsonBody, null, 2);
+        headers['content-type'] ??= 'application/json; charset=utf-8';
+      }
+      res.writeHead(out.status, headers).end(body);
+    };
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (apiKey !== undefined && !OPEN_PATHS.has(url.pathname)) {
+        const given = req.headers['x-api-key'] ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+        if (!keyMatches(apiKey, typeof given === 'string' ? given : undefined)) return send({ status: 401, jsonBody: { error: 'unauthorized' } });
+      }
+      let match;
+      try {
+        match = matchRoute(routes, req.method ?? 'GET', url.pathname);
+      } catch {
+        return send({ status: 400, jsonBody: { error: 'malformed path' } });
+      }
+      if ('status' in match) return send({ status: match.status, jsonBody: { error: match.status === 404 ? 'not found' : 'method not allowed' } });
+      const rawBody = await readBody(req, MAX_BODY);
+      if (rawBody === null) return send({ status: 413, jsonBody: { error: 'body too large' } });
+      send(await match.route.handler({ method: req.method ?? 'GET', params: match.params, query: url.searchParams, headers: headersOf(req), rawBody }));
+    })().catch((err: unknown) => {
+      // The path only: a query string may carry a key (Event Grid's `code`), and logs never hold secrets (I8).
+      log.error({ path: (req.url ?? '').split('?')[0], error: err instanceof Error ? err.message : String(err) }, 'request failed');
+      if (!res.headersSent) send({ status: 500, jsonBody: { error: 'internal error' } });
+      else res.destroy();
+    });
+  });
+}

@@ -1,0 +1,58 @@
+// HTTP routing for the standalone host: the same routes as the Function App (under /api), plus the dashboard
+// at `/`. Routes use the Functions `{param}` syntax; matching is exact per segment.
+import type { FunctionDefinition, HttpInput, HttpOutput, HttpTrigger } from '../../functions/definitions.js';
+
+type HttpDefinition = Extract<FunctionDefinition, { trigger: HttpTrigger }>;
+
+export interface Route {
+  readonly methods: ReadonlySet<string>;
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+  readonly handler: (req: HttpInput) => Promise<HttpOutput>;
+}
+
+export function compileRoute(prefix: string, route: string, methods: readonly string[], handler: Route['handler']): Route {
+  const names: string[] = [];
+  const source = `${prefix}/${route}`
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (param?.[1]) {
+        names.push(param[1]);
+        return '([^/]+)';
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { methods: new Set(methods), pattern: new RegExp(`^/${source}/?$`), names, handler };
+}
+
+export function routesOf(definitions: readonly FunctionDefinition[]): Route[] {
+  const routes: Route[] = [];
+  for (const def of definitions) {
+    if (def.trigger.type !== 'http') continue;
+    const http = def as HttpDefinition;
+    routes.push(compileRoute('api', http.trigger.route, http.trigger.methods, http.handler));
+    if (def.name === 'dashboard') routes.push(compileRoute('', '', http.trigger.methods, http.handler));
+  }
+  return routes;
+}
+
+export type RouteMatch = { readonly route: Route; readonly params: Record<string, string> } | { readonly status: 404 | 405 };
+
+export function matchRoute(routes: readonly Route[], method: string, path: string): RouteMatch {
+  let pathMatched = false;
+  for (const route of routes) {
+    const m = route.pattern.exec(path);
+    if (!m) continue;
+    pathMatched = true;
+    if (!route.methods.has(method)) continue;
+    const params: Record<string, string> = {};
+    route.names.forEach((name, i) => {
+      params[name] = decodeURIComponent(m[i + 1] ?? '');
+    });
+    return { route, params };
+  }
+  return { status: pathMatched ? 405 : 404 };
+}

@@ -1,0 +1,80 @@
+// disableOldVersion (DESIGN.md §4.5, reliability.md K-1) over fakes: refused as a value while a member, a DEK or
+// a backup still needs the version; disabled through KeyAdmin only when nothing does. (Its test lives beside the
+// rewrap tests: the two use cases share the DEK store.)
+import { describe, expect, it } from 'vitest';
+import { disableOldVersion, dekCountsByVersion } from '../../../app/retirement/disableVersion.js';
+import type { KeyAdmin, ProtectorUsage } from '../../../app/retirement/ports.js';
+import { MemoryDekStore } from '../../../app/rewrap/memoryDekStore.js';
+import { silentLogger } from '../../../adapters/logging/logger.js';
+import type { Protector } from '../../../domain/estate/model.js';
+import type { MemberCurrentVersion } from '../../../domain/retirement/gate.js';
+import { DAY } from '../../../domain/time.js';
+import { kid, V1, V2 } from './support.js';
+
+const NOW = 1_800_000_000_000;
+const PRIMARY = '/subscriptions/s/resourcegroups/rg/providers/microsoft.sql/servers/sql-a';
+const protector: Protector = {
+  id: 'orders',
+  kind: 'cosmos-always-encrypted',
+  keyName: 'dek-kek',
+  members: [{ role: 'primary', resourceId: PRIMARY, vault: 'kv-a', principalId: null }],
+  autohealWindow: 30 * 60_000,
+  inaccessibleAfter: 10 * 60_000,
+  backupRetention: 7 * DAY,
+  rotation: null,
+};
+const VERSION = { vault: 'kv-a', key: 'dek-kek', version: V1 };
+
+function fakes(current: MemberCurrentVersion[], stoppedAt: number | null) {
+  const disabled: string[] = [];
+  const keyAdmin: KeyAdmin = { updateKeyProperties: async (vault, key, version, patch) => void disabled.push(`${vault}/${key}/${version}:${patch.enabled}`) };
+  const usage: ProtectorUsage = { memberCurrentVersions: async () => current, stoppedBeingCurrentAt: async () => stoppedAt };
+  return { disabled, keyAdmin, usage };
+}
+
+async function storeWith(onV1: number): Promise<MemoryDekStore> {
+  const store = new MemoryDekStore();
+  const fp = 'A'.repeat(43);
+  for (let i = 0; i < onV1; i++) await store.insert({ id: `a${i}`, kid: kid(V1), alg: 'RSA-OAEP-256', wrapped: 'AAAA', fingerprint: fp });
+  await store.insert({ id: 'b', kid: kid(V2), alg: 'RSA-OAEP-256', wrapped: 'AAAA', fingerprint: fp });
+  // The same vault under another host name (e.g. a private endpoint): still this version.
+  if (onV1 > 0) await store.insert({ id: 'c', kid: `https://kv-a.privatelink.vaultcore.azure.net/keys/dek-kek/${V1}`, alg: 'RSA-OAEP-256', wrapped: 'AAAA', fingerprint: fp });
+  return store;
+}
+
+describe('disableOldVersion', () => {
+  it('refuses with every blocker, as a value, and disables nothing', async () => {
+    const f = fakes([{ member: PRIMARY, vault: 'kv-a', version: V1 }], null);
+    const r = await disableOldVersion({ ...f, deks: await storeWith(2), logger: silentLogger }, { protector, version: VERSION, now: NOW });
+    expect(r).toEqual({
+      disabled: false,
+      version: VERSION,
+      blockers: [
+        { code: 'in_use_by_member', member: PRIMARY },
+        { code: 'deks_wrapped', count: 3 },
+      ],
+    });
+    expect(f.disabled).toEqual([]);
+  });
+
+  it('refuses while a backup is in retention, then disables once it has passed', async () => {
+    const onV2 = [{ member: PRIMARY, vault: 'kv-a', version: V2 }];
+    const early = fakes(onV2, NOW - 2 * DAY);
+    const refused = await disableOldVersion({ ...early, deks: await storeWith(0), logger: silentLogger }, { protector, version: VERSION, now: NOW });
+    expect(refused).toMatchObject({ disabled: false, blockers: [{ code: 'backup_retention', until: new Date(NOW + 5 * DAY).toISOString() }] });
+
+    const late = fakes(onV2, NOW - 8 * DAY);
+    const done = await disableOldVersion({ ...late, deks: await storeWith(0), logger: silentLogger }, { protector, version: { ...VERSION, version: V1.toUpperCase() }, now: NOW });
+    expect(done).toEqual({ disabled: true, version: VERSION });
+    expect(late.disabled).toEqual([`kv-a/dek-kek/${V1}:false`]);
+  });
+
+  it('refuses a version of another key as a caller error', async () => {
+    const f = fakes([], NOW - 30 * DAY);
+    await expect(disableOldVersion({ ...f, deks: new MemoryDekStore(), logger: silentLogger }, { protector, version: { ...VERSION, key: 'other' }, now: NOW })).rejects.toThrow(RangeError);
+  });
+
+  it('counts DEKs by vault/key/version whatever host name their kid carries', async () => {
+    expect((await dekCountsByVersion(await storeWith(2))).counts).toEqual(new Map([[`kv-a/dek-kek/${V1}`, 3], [`kv-a/dek-kek/${V2}`, 1]]));
+  });
+});

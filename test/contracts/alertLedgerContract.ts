@@ -1,0 +1,92 @@
+// The AlertLedger contract (app/ports.ts, I7): a transition is claimed once, across instances; updates merge;
+// pending() is the dispatcher's oldest-first work list.
+import { describe, expect, it } from 'vitest';
+import type { AlertLedger } from '../../app/ports.js';
+import { alert, alertMessage } from './fixtures.js';
+
+export function alertLedgerContract(name: string, makeLedger: () => AlertLedger | Promise<AlertLedger>): void {
+  describe(`AlertLedger contract: ${name}`, () => {
+    it('returns null for an unclaimed key', async () => {
+      const ledger = await makeLedger();
+      expect(await ledger.get('nope')).toBeNull();
+    });
+
+    it('claims once: the second claim is false and does not overwrite', async () => {
+      const ledger = await makeLedger();
+      const first = alert('k1');
+      expect(await ledger.claim(first)).toBe(true);
+      expect(await ledger.claim(alert('k1', { message: alertMessage('k1', { subject: 'other' }), attempts: 5 }))).toBe(false);
+      expect(await ledger.get('k1')).toStrictEqual(first);
+    });
+
+    it('lets exactly one of 10 concurrent claims of one key win, and keeps the winner', async () => {
+      const ledger = await makeLedger();
+      const claims = Array.from({ length: 10 }, (_, i) => alert('race', { message: alertMessage('race', { subject: `claimant ${i}` }) }));
+      const results = await Promise.all(claims.map((c) => ledger.claim(c)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = claims[results.indexOf(true)];
+      expect(await ledger.get('race')).toStrictEqual(winner);
+    });
+
+    it('keeps keys with characters a RowKey cannot hold apart and readable', async () => {
+      const ledger = await makeLedger();
+      const keys = ['/subscriptions/s/rg#1?x', 'a\\b', 'ctl\u0001\u007f\u0085', '~x', 'x'.repeat(700), 'é鍵🔑'];
+      for (const k of keys) expect(await ledger.claim(alert(k))).toBe(true);
+      for (const k of keys) expect(await ledger.get(k)).toStrictEqual(alert(k));
+      expect(await ledger.claim(alert(keys[0] ?? ''))).toBe(false);
+    });
+
+    it('round-trips a large message', async () => {
+      const ledger = await makeLedger();
+      // Many chunks, and non-ASCII text across chunk and transport boundaries (stored as \u escapes).
+      const record = alert('big', { message: alertMessage('big', { html: `<p>${'é€😀'.repeat(10_000)}</p>`, text: 't'.repeat(200_000) }) });
+      expect(await ledger.claim(record)).toBe(true);
+      expect(await ledger.get('big')).toStrictEqual(record);
+    });
+
+    it('leases a pending alert to exactly one of many concurrent dispatchers; an expired lease can be taken again', async () => {
+      const ledger = await makeLedger();
+      await ledger.claim(alert('lease-me'));
+      const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.lease('lease-me', `d${i}`, 1_000, 61_000)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(await ledger.lease('lease-me', 'late', 30_000, 90_000)).toBe(false);
+      expect(await ledger.lease('lease-me', 'after-expiry', 61_001, 121_001)).toBe(true);
+      await ledger.update('lease-me', { status: 'sent', attempts: 1 });
+      expect(await ledger.lease('lease-me', 'too-late', 500_000, 560_000)).toBe(false);
+      expect(await ledger.lease('no-such-alert', 'x', 0, 1)).toBe(false);
+    });
+
+    it('lists only pending records, oldest first, up to the limit', async () => {
+      const ledger = await makeLedger();
+      await ledger.claim(alert('c', { createdAt: '2025-01-03T00:00:00.000Z' }));
+      await ledger.claim(alert('a', { createdAt: '2025-01-01T00:00:00.000Z' }));
+      await ledger.claim(alert('sent', { createdAt: '2024-12-01T00:00:00.000Z', status: 'sent', attempts: 1 }));
+      await ledger.claim(alert('b', { createdAt: '2025-01-02T00:00:00.000Z' }));
+      await ledger.claim(alert('failed', { createdAt: '2024-12-02T00:00:00.000Z', status: 'failed', attempts: 5, lastError: 'smtp 550' }));
+      await ledger.claim(alert('0-early', { createdAt: '2024-06-01T00:00:00.000Z' }));
+      expect((await ledger.pending()).map((r) => r.key)).toEqual(['0-early', 'a', 'b', 'c']);
+      expect((await ledger.pending(2)).map((r) => r.key)).toEqual(['0-early', 'a']);
+      expect(await ledger.pending(0)).toEqual([]);
+      expect((await ledger.pending())[1]).toStrictEqual(alert('a', { createdAt: '2025-01-01T00:00:00.000Z' }));
+    });
+
+    it('updates status, attempts and lastError; a patch without lastError keeps the last one', async () => {
+      const ledger = await makeLedger();
+      await ledger.claim(alert('k1'));
+      await ledger.claim(alert('k2', { createdAt: '2025-01-05T00:00:00.000Z' }));
+      await ledger.update('k1', { status: 'pending', attempts: 1, lastError: 'timeout' });
+      expect(await ledger.get('k1')).toMatchObject({ status: 'pending', attempts: 1, lastError: 'timeout' });
+      await ledger.update('k1', { status: 'sent', attempts: 2 });
+      expect(await ledger.get('k1')).toStrictEqual({ ...alert('k1'), status: 'sent', attempts: 2, lastError: 'timeout' });
+      expect((await ledger.pending()).map((r) => r.key)).toEqual(['k2']);
+      await ledger.update('k2', { status: 'failed', attempts: 5, lastError: 'gave up' });
+      expect(await ledger.pending()).toEqual([]);
+    });
+
+    it('refuses to update an unclaimed key', async () => {
+      const ledger = await makeLedger();
+      await expect(ledger.update('ghost', { status: 'sent', attempts: 1 })).rejects.toThrow(/no claimed alert/);
+      expect(await ledger.get('ghost')).toBeNull();
+    });
+  });
+}

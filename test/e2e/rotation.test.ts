@@ -1,0 +1,189 @@
+// Rotations end to end: the API starts a run, BullMQ workers execute its steps against the Key Vault and ARM SQL
+// emulators (real SDK clients over HTTPS), the ledger lives in Azurite. Checks the order secondary → primary in
+// both the Key Vault audit log and the ARM history, exactly one new version per vault even when a worker is
+// SIGKILLed mid-run, and a secondary refused with 403 leaving the primary untouched.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../adapters/logging/logger.js';
+import { createKeyVaultInventoryReader } from '../../adapters/keyvault/inventoryReader.js';
+import { LocalEmulatorCredential } from '../../adapters/azure/localCredential.js';
+import { localPolicies } from '../../adapters/azure/localNetwork.js';
+import { LOCAL_SERVICE_PRINCIPAL } from '../../hosts/composition.js';
+import { startLocalStack, type LocalStack } from '../../hosts/local/stack.js';
+import type { RotationRun } from '../../domain/rotation/run.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ESTATE = `${ROOT}demo/service-estate.json`;
+const VAULTS = { primary: 'kv-demo-eus', secondaries: ['kv-demo-wus', 'kv-demo-neu'] };
+const SERVERS = { primary: 'sql-orders-eus', secondaries: ['sql-orders-wus', 'sql-orders-neu'] };
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ estatePath: ESTATE, port: 0, log: silentLogger, trafficEveryMs: 0, timers: false, feedIntervalMs: 60_000, env: { ROTATION_WORKER: 'false' } });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const inventory = () => createKeyVaultInventoryReader({ credential: new LocalEmulatorCredential(LOCAL_SERVICE_PRINCIPAL), vaultUrl: (v) => stack.kv.vaultUrl(v), additionalPolicies: localPolicies() });
+
+async function versionCounts(): Promise<Record<string, number>> {
+  const reader = inventory();
+  const out: Record<string, number> = {};
+  for (const v of [VAULTS.primary, ...VAULTS.secondaries]) out[v] = (await reader.listVersions(v, 'orders-tde')).length;
+  return out;
+}
+
+function startWorker(): ChildProcess {
+  const c = stack.config;
+  return spawn(process.execPath, [`${ROOT}dist/cli/main.js`, 'worker'], {
+    env: {
+      ...process.env,
+      KEYSTEWARD_MODE: 'local', KEYSTEWARD_ESTATE: ESTATE, STORAGE_CONNECTION_STRING: c.STORAGE_CONNECTION_STRING ?? '', REDIS_URL: c.REDIS_URL,
+      REDIS_KEY_PREFIX: c.REDIS_KEY_PREFIX, KEYVAULT_URL_TEMPLATE: c.KEYVAULT_URL_TEMPLATE, ARM_ENDPOINT: c.ARM_ENDPOINT, ROTATION_LOCK_MS: '3000', LOG_LEVEL: 'silent',
+    },
+    stdio: 'ignore',
+  });
+}
+
+async function startRun(): Promise<RotationRun> {
+  const res = await fetch(`${stack.host.url}/api/protectors/orders-sql/rotations`, { method: 'POST', body: JSON.stringify({ requestedBy: 'test' }) });
+  const body = (await res.json()) as RotationRun & { error?: string };
+  expect(res.status, JSON.stringify(body)).toBe(202);
+  return body;
+}
+
+async function waitForEnd(id: string, timeoutMs = 60_000): Promise<RotationRun> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const run = (await (await fetch(`${stack.host.url}/api/rotations/${id}`)).json()) as RotationRun;
+    if (run.status !== 'running') return run;
+    if (Date.now() > until) throw new Error(`rotation ${id} still running: ${JSON.stringify(run.steps.map((s) => [s.kind, s.status]))}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const position = (list: readonly string[], needle: string): number => list.findIndex((x) => x.includes(needle));
+
+describe('rotation runs', () => {
+  it('a dry run prints the plan with every preflight check passing', async () => {
+    const res = await fetch(`${stack.host.url}/api/protectors/orders-sql/rotations`, { method: 'POST', body: JSON.stringify({ dryRun: true }) });
+    const plan = (await res.json()) as { preflight: Array<{ check: string; ok: boolean; reason: string }>; steps: Array<{ kind: string }> };
+    expect(plan.preflight.filter((p) => !p.ok)).toEqual([]);
+    expect(plan.steps.map((s) => s.kind)[0]).toBe('preflight');
+  });
+
+  it('rotates secondaries first, then the primary, surviving a worker SIGKILLed mid-run, with exactly one new version per vault', async () => {
+    const before = await versionCounts();
+    const auditStart = stack.kv.auditLog().length;
+    const armStart = stack.armSql.history().length;
+    const first = startWorker();
+    const run = await startRun();
+    // Kill the first worker as soon as the first new version lands in a vault: mid-run, mid-steps.
+    for (let i = 0; i < 300 && !stack.kv.auditLog().slice(auditStart).some((r) => r.operationName === 'KeyImport' && r.properties.httpStatusCode === 200); i++) await new Promise((r) => setTimeout(r, 50));
+    first.kill('SIGKILL');
+    // The kill must land mid-run, or this test would prove nothing about resuming.
+    const atKill = (await (await fetch(`${stack.host.url}/api/rotations/${run.id}`)).json()) as RotationRun;
+    expect(atKill.status).toBe('running');
+    expect(atKill.steps.some((s) => s.status !== 'done')).toBe(true);
+    const second = startWorker();
+    try {
+      const ended = await waitForEnd(run.id);
+      expect(ended.status, JSON.stringify(ended.steps)).toBe('completed');
+    } finally {
+      second.kill('SIGTERM');
+    }
+    const after = await versionCounts();
+    for (const vault of Object.keys(before)) expect(after[vault], vault).toBe((before[vault] ?? 0) + 1);
+
+    const imports = stack.kv.auditLog().slice(auditStart).filter((r) => r.operationName === 'KeyImport' && r.properties.httpStatusCode === 200).map((r) => r.resourceId.toLowerCase());
+    expect(imports).toHaveLength(3);
+    expect(position(imports, VAULTS.primary)).toBeGreaterThan(Math.max(...VAULTS.secondaries.map((v) => position(imports, v))));
+
+    const writes = stack.armSql.history().slice(armStart).filter((h) => h.operation === 'encryptionProtector/write').map((h) => h.serverName);
+    expect(writes.slice(-3).sort()).toEqual([...SERVERS.secondaries, SERVERS.primary].sort());
+    expect(writes.lastIndexOf(SERVERS.primary)).toBeGreaterThan(Math.max(...SERVERS.secondaries.map((s) => writes.lastIndexOf(s))));
+  }, 90_000);
+
+  it('a run whose jobs Redis lost (flushed) is re-queued from the ledger and completes (I6)', async () => {
+    const before = await versionCounts();
+    const run = await startRun(); // no worker running: the jobs wait in Redis
+    const queue = new Queue('keysteward-rotation', { connection: { url: stack.config.REDIS_URL }, prefix: `${stack.config.REDIS_KEY_PREFIX}bull` });
+    try {
+      await queue.obliterate({ force: true }); // what a FLUSHALL or a failover that lost writes leaves
+    } finally {
+      await queue.close();
+    }
+    await stack.host.services.sweep(); // the sweep reconciles the queue with the ledger
+    const worker = startWorker();
+    try {
+      expect((await waitForEnd(run.id)).status).toBe('completed');
+    } finally {
+      worker.kill('SIGTERM');
+    }
+    const after = await versionCounts();
+    for (const vault of Object.keys(before)) expect(after[vault], vault).toBe((before[vault] ?? 0) + 1);
+  }, 90_000);
+
+  it('the retirement gate refuses to disable the version a member uses, and the previous one inside backup retention', async () => {
+    const reader = inventory();
+    const versions = (await reader.listVersions(VAULTS.primary, 'orders-tde')).sort((a, b) => (a.created ?? 0) - (b.created ?? 0));
+    const [previous, current] = [versions[versions.length - 2], versions[versions.length - 1]];
+    const retire = async (version: string) => {
+      const res = await fetch(`${stack.host.url}/api/protectors/orders-sql/versions/${VAULTS.primary}/${version}/disable`, { method: 'POST' });
+      return { status: res.status, body: (await res.json()) as { disabled: boolean; blockers?: Array<{ code: string }> } };
+    };
+    const now = await retire(current?.version ?? '');
+    expect(now.status).toBe(409);
+    expect(now.body.blockers?.map((b) => b.code)).toContain('in_use_by_member');
+    const old = await retire(previous?.version ?? '');
+    expect(old.status).toBe(409);
+    expect(old.body.blockers?.map((b) => b.code)).toEqual(['backup_retention']); // P35D after the rotation moved the members off it
+    expect((await reader.listVersions(VAULTS.primary, 'orders-tde')).every((v) => v.enabled)).toBe(true);
+  });
+
+  it('ARM refusing a secondary protector switch (403) stops the run before the primary switches', async () => {
+    const armStart = stack.armSql.history().length;
+    const secondary = stack.estate.protectors[0]?.members.find((m) => m.resourceId.endsWith(SERVERS.secondaries[0] as string))?.resourceId as string;
+    stack.armSql.failNext(secondary, 'encryptionProtector/write', { status: 403, code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action.' });
+    const worker = startWorker();
+    try {
+      const ended = await waitForEnd((await startRun()).id);
+      expect(ended.status).toBe('failed-needs-operator');
+      expect(ended.steps.find((s) => s.status === 'failed')).toMatchObject({ kind: 'switch-protector', role: 'secondary' });
+      expect(ended.steps.find((s) => s.status === 'failed')?.error?.code).toBe('arm_403_AuthorizationFailed');
+    } finally {
+      worker.kill('SIGTERM');
+    }
+    const primaryWrites = stack.armSql.history().slice(armStart).filter((h) => h.serverName === SERVERS.primary && h.operation === 'encryptionProtector/write');
+    expect(primaryWrites).toEqual([]);
+  }, 90_000);
+  // Runs last: the refused run leaves a new version in the first secondary's vault only, and later rotations are
+  // rightly refused (geo_key_material_missing) until an operator reconciles the vaults.
+  it('a secondary refused with 403 fails the run before any primary step: failed-needs-operator, primary untouched', async () => {
+    const before = await versionCounts();
+    const armStart = stack.armSql.history().length;
+    stack.kv.revoke(VAULTS.secondaries[1] as string, LOCAL_SERVICE_PRINCIPAL.oid, ['import']);
+    const worker = startWorker();
+    try {
+      const run = await startRun();
+      const ended = await waitForEnd(run.id);
+      expect(ended.status).toBe('failed-needs-operator');
+      const failed = ended.steps.find((s) => s.status === 'failed');
+      expect(failed).toMatchObject({ kind: 'install-version', vault: VAULTS.secondaries[1] });
+      expect(failed?.error?.code).toMatch(/^keyvault_403/);
+      expect(ended.steps.filter((s) => s.role === 'primary').every((s) => s.status === 'pending')).toBe(true);
+    } finally {
+      worker.kill('SIGTERM');
+      stack.kv.grant(VAULTS.secondaries[1] as string, LOCAL_SERVICE_PRINCIPAL.oid, ['import']);
+    }
+    const after = await versionCounts();
+    expect(after[VAULTS.primary]).toBe(before[VAULTS.primary]);
+    expect(stack.armSql.history().slice(armStart).filter((h) => h.serverName === SERVERS.primary)).toEqual([]);
+  }, 90_000);
+
+});

@@ -1,0 +1,56 @@
+// The Azure Functions entry point registers every definition with the right trigger options. Outside the
+// Functions host the library runs in test mode (registration is a no-op), so the registrations are observed
+// through spies on `app`.
+import { app } from '@azure/functions';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+const calls: Record<string, Array<[string, Record<string, unknown>]>> = { eventHub: [], timer: [], http: [], eventGrid: [] };
+
+beforeAll(async () => {
+  for (const kind of ['eventHub', 'timer', 'http', 'eventGrid'] as const) {
+    vi.spyOn(app, kind).mockImplementation(((name: string, options: Record<string, unknown>) => {
+      calls[kind]?.push([name, options]);
+    }) as never);
+  }
+  process.env['KEYSTEWARD_ESTATE'] = fileURLToPath(new URL('../../demo/service-estate.json', import.meta.url));
+  process.env['STORAGE_CONNECTION_STRING'] = 'UseDevelopmentStorage=true';
+  await import('../../functions/index.js');
+});
+
+afterAll(() => {
+  vi.restoreAllMocks();
+  delete process.env['KEYSTEWARD_ESTATE'];
+  delete process.env['STORAGE_CONNECTION_STRING'];
+});
+
+describe('Azure Functions registration', () => {
+  it('registers both Event Hubs triggers with cardinality many, app-setting connections and a retry policy', () => {
+    expect(calls['eventHub']?.map(([name, o]) => [name, o['connection'], o['eventHubName'], o['cardinality']])).toEqual([
+      ['kvAudit', 'KV_AUDIT_EH', 'insights-logs-auditevent', 'many'],
+      ['activityLog', 'ACTIVITY_EH', 'insights-activity-logs', 'many'],
+    ]);
+    for (const [, o] of calls['eventHub'] ?? []) {
+      expect(o['retry']).toEqual({ strategy: 'exponentialBackoff', maxRetryCount: 5, minimumInterval: { milliseconds: 10_000 }, maximumInterval: { milliseconds: 300_000 } });
+    }
+  });
+
+  it('registers the timers and the HTTP routes of DESIGN.md §4.4', () => {
+    expect(calls['timer']?.map(([name, o]) => [name, o['schedule']])).toEqual([
+      ['sweep', '*/30 * * * * *'],
+      ['rotationSchedule', '0 0 * * * *'],
+      ['reconcile', '0 */5 * * * *'],
+    ]);
+    expect(calls['http']?.map(([name, o]) => [name, o['route'], o['methods'], o['authLevel']])).toEqual([
+      ['health', 'health', ['GET'], 'anonymous'],
+      ['protectors', 'protectors', ['GET'], 'function'],
+      ['protector', 'protectors/{id}', ['GET'], 'function'],
+      ['eventGrid', 'events/eventgrid', ['POST', 'OPTIONS'], 'function'],
+      ['startRotation', 'protectors/{id}/rotations', ['POST'], 'function'],
+      ['retireVersion', 'protectors/{id}/versions/{vault}/{version}/disable', ['POST'], 'function'],
+      ['rotation', 'rotations/{id}', ['GET'], 'function'],
+      ['dashboard', 'dashboard', ['GET'], 'function'],
+    ]);
+    expect(calls['eventGrid']?.map(([name]) => name)).toEqual(['eventGridKeyVault']);
+  });
+});

@@ -8,14 +8,14 @@
 // - `complete` only when a fresh scan, after all the work, finds zero DEKs on the old version (R-8): that count is
 //   what the retirement gate may then rely on.
 // - No plaintext or wrapped value appears in logs, errors or the summary (I8): ids, kids and counts only.
-import { setMaxListeners } from 'node:events';
 import { operationWeight } from '../../domain/rewrap/budget.js';
 import { keyPrefixOf, parseVersionedKid, placeDek, withVersion, type VersionedKid } from '../../domain/rewrap/kid.js';
-import { KEY_VAULT_BACKOFF, type BackoffPolicy } from '../../domain/rewrap/retry.js';
+import type { BackoffPolicy } from '../../domain/rewrap/retry.js';
+import { campaignControl } from './campaignControl.js';
 import type { Clock, Logger } from '../ports.js';
 import { DekSource } from './dekSource.js';
 import type { DekRecord, DekStore, KeyWrapper, WrapAlgorithm, WrappingKey } from './ports.js';
-import { CampaignAborted, remoteCall, type RemoteCallPolicy } from './remoteCall.js';
+import { CampaignAborted, remoteCall } from './remoteCall.js';
 import { rewrapDek, safeDetail, type DekOutcome, type RewrapContext, type RewrapTarget } from './rewrapDek.js';
 import { realSleep, TokenBucketBudget, type Sleep, type VaultBudget } from './vaultBudget.js';
 
@@ -120,22 +120,7 @@ export async function runRewrapCampaign(deps: RewrapDeps, o: RewrapCampaignOptio
   let stopReason: StopReason | null = null;
   // Stops the work — new DEKs and calls in flight — on the caller's abort, on a failure every other DEK would hit
   // too, or on a store failure (after which the campaign throws, once every worker has stopped).
-  const stopper = new AbortController();
-  // Every call and wait in flight listens to it (a few per worker): not a leak.
-  setMaxListeners(o.concurrency * 8 + 16, stopper.signal);
-  const onAbort = (): void => stopper.abort();
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  if (o.signal?.aborted) stopper.abort();
-
-  const remote: RemoteCallPolicy = {
-    budget,
-    sleep,
-    backoff: o.backoff ?? KEY_VAULT_BACKOFF,
-    maxTransientRetries: o.maxTransientRetries ?? 4,
-    maxThrottledMs: o.maxThrottledMs ?? 15 * 60_000,
-    signal: stopper.signal,
-    onThrottled: () => void (counts.throttled += 1),
-  };
+  const { stopper, remote, dispose } = campaignControl(o, budget, sleep, () => void (counts.throttled += 1));
   const summary = (remaining: number | null): RewrapSummary => {
     const elapsedMs = Math.max(0, deps.clock.now() - startedAt);
     return {
@@ -251,6 +236,6 @@ export async function runRewrapCampaign(deps: RewrapDeps, o: RewrapCampaignOptio
     deps.logger.error({ fromKid: from.kid, toKid: to.kid, error: safeDetail(err) }, 'rewrap campaign failed');
     throw err;
   } finally {
-    o.signal?.removeEventListener('abort', onAbort);
+    dispose();
   }
 }

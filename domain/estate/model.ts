@@ -23,6 +23,13 @@ export interface Protector {
   readonly inaccessibleAfter: Millis;
   readonly backupRetention: Millis;
   readonly rotation: { readonly every: Millis; readonly strategy: 'import' | 'rotate'; readonly keyType: 'RSA' | 'RSA-HSM' | null; readonly keySize: 2048 | 3072 | null } | null;
+  /** cosmos-always-encrypted only: where its client encryption keys live (null when the estate does not say). */
+  readonly alwaysEncrypted: AlwaysEncryptedTarget | null;
+}
+
+export interface AlwaysEncryptedTarget {
+  readonly endpoint: string;
+  readonly databases: readonly string[];
 }
 
 export interface VaultProperties {
@@ -120,6 +127,7 @@ function toModel(doc: EstateDoc): Estate {
     rotation: p.rotation
       ? { every: parseDuration(p.rotation.every) ?? 0, strategy: p.rotation.strategy, keyType: p.rotation.keyType ?? null, keySize: p.rotation.keySize ?? null }
       : null,
+    alwaysEncrypted: p.alwaysEncrypted ? { endpoint: p.alwaysEncrypted.endpoint, databases: [...p.alwaysEncrypted.databases] } : null,
   }));
   const inventory = new Map<string, Map<string, InventoryVersion[]>>();
   for (const [vault, keys] of Object.entries(doc.inventory ?? {})) {

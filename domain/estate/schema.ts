@@ -50,6 +50,17 @@ export const rotationSchema = z.strictObject({
   keySize: z.union([z.literal(2048), z.literal(3072)]).optional(),
 });
 
+/**
+ * Extension for `cosmos-always-encrypted`: where its client encryption keys (the DEKs this protector's key wraps)
+ * live, so a rewrap campaign and the retirement gate can scan them. Cosmos has no account-wide list: each
+ * database's keys are read separately.
+ */
+export const alwaysEncryptedSchema = z.strictObject({
+  /** The account's data-plane endpoint, e.g. https://<account>.documents.azure.com:443/ */
+  endpoint: z.url(),
+  databases: z.array(z.string().regex(/^[^/\\?#]{1,255}$/, { message: 'must be a Cosmos database id' })).min(1),
+});
+
 export const protectorSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'must be 1–63 letters, digits, dot, underscore or hyphen' }),
   kind: z.enum(['sql-tde', 'cosmos-cmk', 'cosmos-always-encrypted']),
@@ -60,6 +71,7 @@ export const protectorSchema = z.strictObject({
   /** How long a previous protector version stays needed by backups after it stops being current. */
   backupRetention: duration.default('P35D'),
   rotation: rotationSchema.optional(),
+  alwaysEncrypted: alwaysEncryptedSchema.optional(),
 });
 
 export const inventoryVersionSchema = z.strictObject({
@@ -100,6 +112,9 @@ export const estateSchema = z
       const secondaries = p.members.length - primaries;
       if (p.kind === 'sql-tde' && secondaries > 4) {
         ctx.addIssue({ code: 'custom', path: ['protectors', i, 'members'], message: `has ${secondaries} secondaries; Azure SQL allows at most 4` });
+      }
+      if (p.alwaysEncrypted && p.kind !== 'cosmos-always-encrypted') {
+        ctx.addIssue({ code: 'custom', path: ['protectors', i, 'alwaysEncrypted'], message: 'is only for protectors of kind cosmos-always-encrypted' });
       }
       const seen = new Set<string>();
       p.members.forEach((m, j) => {

@@ -22,6 +22,7 @@ const protector: Protector = {
   inaccessibleAfter: 10 * 60_000,
   backupRetention: 7 * DAY,
   rotation: null,
+  alwaysEncrypted: null,
 };
 const VERSION = { vault: 'kv-a', key: 'dek-kek', version: V1 };
 

@@ -104,6 +104,7 @@ describe('rewrap campaign against the Key Vault emulator and Azurite', () => {
       inaccessibleAfter: 10 * 60_000,
       backupRetention: 7 * DAY,
       rotation: null,
+      alwaysEncrypted: null,
     };
     const now = Date.now();
     const usage: ProtectorUsage = {

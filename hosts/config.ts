@@ -51,6 +51,14 @@ export const configSchema = z
     ROTATION_WORKER: bool.default(true),
     ROTATION_LOCK_MS: positiveInt.default(30_000),
     ROTATION_SCHEDULE: z.string().default('0 0 * * * *'),
+    /**
+     * Key Vault budget units per second one rewrap campaign may spend on a vault (1 unit = one software RSA-2048
+     * operation; the vault's ceiling is 400/s, limits.md K1). Default 80: a fifth, leaving the rest to the SQL servers
+     * and Cosmos accounts that unwrap with the same key (reliability.md K12: background work ≤ 20%).
+     */
+    REWRAP_VAULT_UNITS_PER_SEC: positiveInt.default(80),
+    /** Client encryption keys / DEKs a rewrap campaign works on at once. */
+    REWRAP_CONCURRENCY: positiveInt.default(8),
     KEYSTEWARD_CHECK_NOEVICTION: bool.default(true),
   })
   .refine((c) => c.STORAGE_CONNECTION_STRING !== undefined || c.STORAGE_ACCOUNT_URL !== undefined || c.TABLE_ACCOUNT_URL !== undefined, {

@@ -9,7 +9,8 @@ import { ArmSqlError, createProtectorSwitch } from '../adapters/armsql/index.js'
 import { NonRetryableStepError } from '../app/rotation/executor.js';
 import type { ProtectorSwitchPort } from '../app/rotation/ports.js';
 import { createRotationKeys } from '../adapters/keyvault/rotationKeys.js';
-import { createKeyAdmin } from '../adapters/keyvault/crypto/index.js';
+import { createKeyAdmin, createKeyWrapper } from '../adapters/keyvault/crypto/index.js';
+import { cosmosCekCatalogs } from '../adapters/cosmos/cekCatalog.js';
 import { TableDekStore } from '../adapters/dekstore/tableDekStore.js';
 import { disableOldVersion, type DisableResult } from '../app/retirement/disableVersion.js';
 import { createProtectorUsage } from '../app/retirement/usage.js';
@@ -56,10 +57,13 @@ export function createRotationServices(input: {
   clock: Clock;
   log: Logger;
   worker: boolean;
+  /** Steps the in-process worker runs at once (default the queue's). Steps mostly wait on Key Vault, ARM and Table Storage. */
+  workerConcurrency?: number;
 }): RotationServices {
   const { config, access } = input;
   const vaultUrl = (vault: string): string => config.KEYVAULT_URL_TEMPLATE.replace('{vault}', vault);
   const ledger = new TableRotationLedger(input.tables);
+  const catalogs = cosmosCekCatalogs({ credential: access.credential });
   const deps: RotationDeps = {
     estate: input.estate,
     ledger,
@@ -68,11 +72,25 @@ export function createRotationServices(input: {
     clock: input.clock,
     log: input.log,
     vaultUrl,
+    alwaysEncrypted: {
+      catalogs,
+      wrapper: createKeyWrapper({ credential: access.credential, additionalPolicies: access.additionalPolicies }),
+      vaultBudgetPerSec: config.REWRAP_VAULT_UNITS_PER_SEC,
+      concurrency: config.REWRAP_CONCURRENCY,
+    },
   };
   const prefix = `${config.REDIS_KEY_PREFIX}bull`;
   const queue = createRotationQueue({ connection: input.redis, prefix });
   const startDeps: StartDeps = { ...deps, state: input.state, queue };
-  const worker: Worker | null = input.worker ? startRotationWorker(deps, { connection: input.redis, prefix, lockDurationMs: config.ROTATION_LOCK_MS, stalledIntervalMs: config.ROTATION_LOCK_MS }) : null;
+  const worker: Worker | null = input.worker
+    ? startRotationWorker(deps, {
+        connection: input.redis,
+        prefix,
+        lockDurationMs: config.ROTATION_LOCK_MS,
+        stalledIntervalMs: config.ROTATION_LOCK_MS,
+        ...(input.workerConcurrency !== undefined ? { concurrency: input.workerConcurrency } : {}),
+      })
+    : null;
   const usage = createProtectorUsage({ keys: deps.keys, protectors: deps.protectors, runs: ledger });
   const keyAdmin = createKeyAdmin({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies });
   const deks = new TableDekStore(input.tables);
@@ -80,7 +98,7 @@ export function createRotationServices(input: {
     retire: async (protectorId, vault, version) => {
       const protector = input.estate.protectors.find((p) => p.id === protectorId);
       if (!protector) return null;
-      return disableOldVersion({ usage, deks, keyAdmin, logger: input.log }, { protector, version: { vault, key: protector.keyName, version }, now: input.clock.now() });
+      return disableOldVersion({ usage, deks, keyAdmin, logger: input.log, ceks: catalogs }, { protector, version: { vault, key: protector.keyName, version }, now: input.clock.now() });
     },
     start: (protectorId, options) => startRotation(startDeps, protectorId, options),
     reconcileQueue: async () => {
@@ -92,6 +110,7 @@ export function createRotationServices(input: {
     close: async () => {
       await worker?.close();
       await queue.close();
+      catalogs.close();
     },
   };
 }

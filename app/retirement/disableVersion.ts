@@ -9,6 +9,8 @@ import { parseVersionedKid, versionKeyOfKid } from '../../domain/rewrap/kid.js';
 import type { Millis } from '../../domain/time.js';
 import type { Logger } from '../ports.js';
 import type { DekStore } from '../rewrap/ports.js';
+import type { CekCatalogs, CekRecord } from '../rewrap/cekPorts.js';
+import { listAllCeks } from '../rewrap/cekCampaign.js';
 import type { KeyAdmin, ProtectorUsage } from './ports.js';
 
 export interface DisableDeps {
@@ -16,6 +18,8 @@ export interface DisableDeps {
   readonly deks: DekStore;
   readonly keyAdmin: KeyAdmin;
   readonly logger: Logger;
+  /** Cosmos client encryption keys, counted for cosmos-always-encrypted protectors; absent, those protectors refuse. */
+  readonly ceks?: CekCatalogs;
 }
 
 export type DisableResult =
@@ -38,22 +42,44 @@ export async function dekCountsByVersion(store: DekStore): Promise<{ counts: Map
   return { counts, unparsed };
 }
 
+/** Every CEK of the protector's databases, by a full listing; or why they cannot be listed. */
+async function listProtectorCeks(deps: DisableDeps, protector: Protector): Promise<{ records: CekRecord[] } | { unknown: string }> {
+  if (!protector.alwaysEncrypted) return { unknown: `the estate names no alwaysEncrypted endpoint and databases for ${protector.id}` };
+  if (!deps.ceks) return { unknown: 'this host cannot read Cosmos client encryption keys' };
+  const records = await listAllCeks(deps.ceks.open(protector.alwaysEncrypted.endpoint), protector.alwaysEncrypted.databases);
+  return { records };
+}
+
+/** Adds CEKs to the DEK counts (by vault/key/version); CEKs whose kid names no version are counted as unparsed. */
+function addCekCounts(counts: Map<string, number>, records: readonly CekRecord[]): number {
+  let unparsed = 0;
+  for (const r of records) {
+    const parsed = parseVersionedKid(r.kekKid);
+    if (!parsed) unparsed += 1;
+    else counts.set(versionKeyOfKid(parsed), (counts.get(versionKeyOfKid(parsed)) ?? 0) + 1);
+  }
+  return unparsed;
+}
+
 export async function disableOldVersion(deps: DisableDeps, args: { readonly protector: Protector; readonly version: RetiringVersion; readonly now: Millis }): Promise<DisableResult> {
   const { protector, now } = args;
   const version: RetiringVersion = { vault: args.version.vault.toLowerCase(), key: args.version.key.toLowerCase(), version: args.version.version.toLowerCase() };
   if (version.key !== protector.keyName) throw new RangeError(`version ${versionKey(version)} is not a version of protector ${protector.id}'s key`);
 
-  const [memberCurrentVersions, deks, stoppedBeingCurrentAt] = await Promise.all([
+  const [memberCurrentVersions, deks, stoppedBeingCurrentAt, ceks] = await Promise.all([
     deps.usage.memberCurrentVersions(protector),
     dekCountsByVersion(deps.deks),
     deps.usage.stoppedBeingCurrentAt(protector, version),
+    protector.kind === 'cosmos-always-encrypted' ? listProtectorCeks(deps, protector) : Promise.resolve({ records: [] }),
   ]);
-  if (deks.unparsed > 0) deps.logger.warn({ protector: protector.id, count: deks.unparsed }, 'DEKs with a kid that names no key version were not counted');
+  const unparsed = deks.unparsed + ('records' in ceks ? addCekCounts(deks.counts, ceks.records) : 0);
+  if (unparsed > 0) deps.logger.warn({ protector: protector.id, count: unparsed }, 'DEKs with a kid that names no key version were not counted');
   const blockers = retirementBlockers({
     version,
     now,
     memberCurrentVersions,
     dekCountsByVersion: deks.counts,
+    dekCountsUnknown: 'unknown' in ceks ? ceks.unknown : null,
     stoppedBeingCurrentAt,
     backupRetention: protector.backupRetention,
   });

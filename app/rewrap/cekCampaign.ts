@@ -98,7 +98,7 @@ function parseTargets(o: CekRewrapOptions): { to: VersionedKid; from: VersionedK
 }
 
 /** Every CEK of the databases, by a full listing. */
-async function listAll(catalog: CekCatalog, databases: readonly string[]): Promise<CekRecord[]> {
+export async function listAllCeks(catalog: CekCatalog, databases: readonly string[]): Promise<CekRecord[]> {
   const out: CekRecord[] = [];
   for (const db of databases) {
     let token: string | undefined;
@@ -170,7 +170,7 @@ export async function runCekRewrapCampaign(deps: CekRewrapDeps, o: CekRewrapOpti
       }
     };
 
-    let all = await listAll(deps.catalog, o.databases);
+    let all = await listAllCeks(deps.catalog, o.databases);
     for (const c of all) {
       counts.scanned += 1;
       const place = placeCek(c.kekKid, to, from);
@@ -189,7 +189,7 @@ export async function runCekRewrapCampaign(deps: CekRewrapDeps, o: CekRewrapOpti
       };
       await Promise.all(Array.from({ length: Math.min(o.concurrency, work.length) }, worker));
       if (stopper.signal.aborted) break;
-      all = await listAll(deps.catalog, o.databases);
+      all = await listAllCeks(deps.catalog, o.databases);
       work = behindOf(all);
     }
     if (o.signal?.aborted) stopReason ??= 'aborted';

@@ -8,6 +8,10 @@ import { blockedBy, completeStep, failStep, isTerminal, startStep, type Rotation
 import type { Clock, Logger } from '../ports.js';
 import { generateRsaMaterial, sealMaterial, unsealMaterial } from './material.js';
 import type { ProtectorSwitchPort, RotationKeys, RotationLedger } from './ports.js';
+import { runCekRewrapCampaign } from '../rewrap/cekCampaign.js';
+import type { CekCatalogs } from '../rewrap/cekPorts.js';
+import type { KeyWrapper } from '../rewrap/ports.js';
+import type { VaultBudget } from '../rewrap/vaultBudget.js';
 
 export const ROTATION_TAG = 'keysteward-rotation';
 
@@ -20,6 +24,18 @@ export interface RotationDeps {
   readonly log: Logger;
   /** Data-plane URL of a vault, e.g. `https://<vault>.vault.azure.net/`: server keys name versions by full kid. */
   readonly vaultUrl: (vault: string) => string;
+  /** What the `rewrap-deks` step of a cosmos-always-encrypted rotation needs; absent, that step fails the run. */
+  readonly alwaysEncrypted?: AlwaysEncryptedRewrap;
+}
+
+export interface AlwaysEncryptedRewrap {
+  readonly catalogs: CekCatalogs;
+  readonly wrapper: KeyWrapper;
+  /** Shared by every campaign on a vault (and every instance, when it lives in Redis). */
+  readonly budget?: VaultBudget;
+  /** Budget units per second a campaign may spend on the vault. */
+  readonly vaultBudgetPerSec: number;
+  readonly concurrency: number;
 }
 
 /** A failure that retrying cannot fix (403, a refused ARM write, mismatched thumbprints): the run stops. */
@@ -91,7 +107,7 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep): Pro
       const staging = newest(await deps.keys.listVersions(first, key));
       if (!staging) throw new NonRetryableStepError('no_staging_key', `no enabled version of ${key} in ${first} to seal the new material`);
       const bits = protector.rotation?.keySize ?? (staging.size === 2048 ? 2048 : 3072);
-      const jwk = generateRsaMaterial(bits);
+      const jwk = await generateRsaMaterial(bits);
       await deps.ledger.putStaged(run.id, await sealMaterial(deps.keys, { vault: first, keyName: key, version: staging.version }, jwk));
       return { note: `RSA-${bits} material generated and staged sealed` };
     }
@@ -148,8 +164,31 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep): Pro
       return { note: `${kept} previous version(s) stay enabled` };
     }
     case 'rewrap-deks':
-      throw new NonRetryableStepError('rewrap_not_in_run', 'Always Encrypted DEKs are rewrapped by a rewrap campaign, not inside the rotation run');
+      return rewrapClientEncryptionKeys(deps, run, protector);
   }
+}
+
+/**
+ * Moves every Cosmos client encryption key of the protector's databases from older versions of its key to the one
+ * this run created. Idempotent by construction: CEKs already on the new version are skipped. Complete only on a
+ * fresh listing with none behind; otherwise the step is retried (and, after its retries, the run needs an operator).
+ */
+async function rewrapClientEncryptionKeys(deps: RotationDeps, run: RotationRun, protector: Protector): Promise<StepOutcome> {
+  const target = protector.alwaysEncrypted;
+  if (!target) throw new NonRetryableStepError('always_encrypted_not_configured', `protector ${protector.id} names no alwaysEncrypted endpoint and databases in the estate`);
+  const ae = deps.alwaysEncrypted;
+  if (!ae) throw new NonRetryableStepError('rewrap_not_configured', 'this host has no Cosmos client encryption key rewrap configured');
+  const vault = protector.members[0]?.vault ?? '';
+  const version = kidOf(run, vault)?.version;
+  if (!version) throw new NonRetryableStepError('no_new_version', `no new version recorded for vault ${vault}`);
+  const toKid = `${deps.vaultUrl(vault).replace(/\/$/, '')}/keys/${protector.keyName}/${version}`;
+  const s = await runCekRewrapCampaign(
+    { catalog: ae.catalogs.open(target.endpoint), wrapper: ae.wrapper, clock: deps.clock, logger: deps.log, ...(ae.budget ? { budget: ae.budget } : {}) },
+    { databases: target.databases, toKid, vaultBudgetPerSec: ae.vaultBudgetPerSec, concurrency: ae.concurrency },
+  );
+  if (s.stopReason === 'access_denied' || s.stopReason === 'key_not_found') throw new NonRetryableStepError(`rewrap_${s.stopReason}`, `rewrap of client encryption keys stopped: ${s.stopReason} on ${vault}`);
+  if (!s.complete) throw new Error(`rewrap of client encryption keys incomplete: ${s.remaining ?? 'unknown'} still behind, ${s.failures} failed`);
+  return { kid: toKid, version, note: `${s.rewrapped} client encryption key(s) rewrapped, ${s.alreadyDone} already on it; a fresh listing finds none behind` };
 }
 
 /** Runs step n of a run. Throws StepNotReadyError (retry later), NonRetryableStepError (run failed), or a transient error (retry). */

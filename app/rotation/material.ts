@@ -4,7 +4,8 @@
 // rotation identity may use). The ledger keeps only the sealed blob, and drops it once every vault holds the
 // new version. Plaintext exists only in memory; buffers are zeroed after use (strings cannot be, and are
 // dropped). Never in job payloads, logs or errors (I8).
-import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { RotationKeys, RsaJwk } from './ports.js';
 
@@ -29,8 +30,14 @@ export class StagedMaterialError extends Error {
   override readonly name = 'StagedMaterialError';
 }
 
-export function generateRsaMaterial(bits: 2048 | 3072): RsaJwk {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
+const generateRsa = promisify(generateKeyPair);
+
+/**
+ * Async: RSA key generation takes 50–700 ms of CPU (2048–3072 bits), run on the libuv pool so the worker's event loop
+ * keeps serving its other jobs, lock renewals and Redis meanwhile.
+ */
+export async function generateRsaMaterial(bits: 2048 | 3072): Promise<RsaJwk> {
+  const { privateKey } = await generateRsa('rsa', { modulusLength: bits });
   const jwk = privateKey.export({ format: 'jwk' });
   const parts = ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const;
   for (const p of parts) if (typeof jwk[p] !== 'string') throw new StagedMaterialError('generated key lacks a JWK field');

@@ -28,7 +28,9 @@ export type Blocker =
   /** A member's current version is unknown, so it may be this one. */
   | { readonly code: 'current_version_unknown'; readonly member: string }
   /** Nobody uses the version, but when it stopped being the protector is unknown: retention cannot be shown to have passed. */
-  | { readonly code: 'retention_start_unknown' };
+  | { readonly code: 'retention_start_unknown' }
+  /** The DEKs wrapped by this key could not be counted (e.g. Cosmos client encryption keys with no endpoint known). */
+  | { readonly code: 'deks_unknown'; readonly reason: string };
 
 export interface GateInput {
   readonly version: RetiringVersion;
@@ -36,6 +38,8 @@ export interface GateInput {
   readonly memberCurrentVersions: readonly MemberCurrentVersion[];
   /** DEKs still wrapped under each version, keyed `vault/key/version` (see versionKey). A missing key means zero. */
   readonly dekCountsByVersion: ReadonlyMap<string, number>;
+  /** Why some DEKs of this key could not be counted; null or absent when every store was counted. */
+  readonly dekCountsUnknown?: string | null;
   /** When the version stopped being any member's protector; null while current or when unknown. */
   readonly stoppedBeingCurrentAt: Millis | null;
   readonly backupRetention: Millis;
@@ -63,6 +67,7 @@ export function retirementBlockers(input: GateInput): Blocker[] {
   const count = input.dekCountsByVersion.get(versionKey(version)) ?? 0;
   // Anything but a clean zero (NaN, negative: a broken count) blocks too.
   if (!(count === 0)) blockers.push({ code: 'deks_wrapped', count });
+  if (input.dekCountsUnknown) blockers.push({ code: 'deks_unknown', reason: input.dekCountsUnknown });
   // Retention runs from the moment the version stopped being the protector: while a member uses it, it has not started.
   if (!inUse) {
     if (input.stoppedBeingCurrentAt === null) blockers.push({ code: 'retention_start_unknown' });

@@ -10,12 +10,14 @@ import type { Protector } from '../../../domain/estate/model.js';
 import type { MemberCurrentVersion } from '../../../domain/retirement/gate.js';
 import { DAY } from '../../../domain/time.js';
 import { kid, V1, V2 } from './support.js';
+import { MemoryCekCatalog } from '../../../app/rewrap/memoryCekCatalog.js';
+import type { CekCatalogs } from '../../../app/rewrap/cekPorts.js';
 
 const NOW = 1_800_000_000_000;
 const PRIMARY = '/subscriptions/s/resourcegroups/rg/providers/microsoft.sql/servers/sql-a';
 const protector: Protector = {
   id: 'orders',
-  kind: 'cosmos-always-encrypted',
+  kind: 'cosmos-cmk',
   keyName: 'dek-kek',
   members: [{ role: 'primary', resourceId: PRIMARY, vault: 'kv-a', principalId: null }],
   autohealWindow: 30 * 60_000,
@@ -73,6 +75,30 @@ describe('disableOldVersion', () => {
   it('refuses a version of another key as a caller error', async () => {
     const f = fakes([], NOW - 30 * DAY);
     await expect(disableOldVersion({ ...f, deks: new MemoryDekStore(), logger: silentLogger }, { protector, version: { ...VERSION, key: 'other' }, now: NOW })).rejects.toThrow(RangeError);
+  });
+
+  it('cosmos-always-encrypted: counts the client encryption keys of its databases, and refuses when it cannot', async () => {
+    const ae: Protector = { ...protector, kind: 'cosmos-always-encrypted', alwaysEncrypted: { endpoint: 'https://acct.documents.azure.com/', databases: ['orders', 'billing'] } };
+    const catalog = new MemoryCekCatalog(2);
+    for (const [db, id, version] of [['orders', 'a', V1], ['orders', 'b', V1], ['orders', 'c', V2], ['billing', 'd', V1]] as const) catalog.seed(db, id, kid(version), new Uint8Array([1]));
+    const ceks: CekCatalogs = { open: () => catalog, close: () => undefined };
+    const onV2 = [{ member: PRIMARY, vault: 'kv-a', version: V2 }];
+
+    const f = fakes(onV2, NOW - 30 * DAY);
+    const counted = await disableOldVersion({ ...f, deks: await storeWith(0), logger: silentLogger, ceks }, { protector: ae, version: VERSION, now: NOW });
+    expect(counted).toMatchObject({ disabled: false, blockers: [{ code: 'deks_wrapped', count: 3 }] });
+
+    const unknown = await disableOldVersion({ ...f, deks: await storeWith(0), logger: silentLogger }, { protector: ae, version: VERSION, now: NOW });
+    expect(unknown).toMatchObject({ disabled: false, blockers: [{ code: 'deks_unknown', reason: 'this host cannot read Cosmos client encryption keys' }] });
+    const unnamed = await disableOldVersion({ ...f, deks: await storeWith(0), logger: silentLogger, ceks }, { protector: { ...ae, alwaysEncrypted: null }, version: VERSION, now: NOW });
+    expect(unnamed).toMatchObject({ disabled: false, blockers: [{ code: 'deks_unknown' }] });
+    expect(f.disabled).toEqual([]);
+
+    // Once every CEK is on v2 the version may go.
+    const clean = new MemoryCekCatalog();
+    clean.seed('orders', 'a', kid(V2), new Uint8Array([1]));
+    const done = await disableOldVersion({ ...f, deks: await storeWith(0), logger: silentLogger, ceks: { open: () => clean, close: () => undefined } }, { protector: ae, version: VERSION, now: NOW });
+    expect(done).toEqual({ disabled: true, version: VERSION });
   });
 
   it('counts DEKs by vault/key/version whatever host name their kid carries', async () => {

@@ -96,8 +96,8 @@ describe('rewrap campaign against the Key Vault emulator and Azurite', () => {
     const version = { vault: VAULT, key: KEY, version: parseVersionedKid(v1)?.version ?? '' };
     const member = '/subscriptions/s/resourcegroups/rg/providers/microsoft.documentdb/databaseaccounts/cosmos-orders';
     const protector: Protector = {
-      id: 'orders-ae',
-      kind: 'cosmos-always-encrypted',
+      id: 'orders-envelope',
+      kind: 'cosmos-cmk',
       keyName: KEY,
       members: [{ role: 'primary', resourceId: member, vault: VAULT, principalId: null }],
       autohealWindow: 30 * 60_000,

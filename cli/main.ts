@@ -9,6 +9,7 @@ import { runServe } from './serveCommand.js';
 import { runRotate } from './rotateCommand.js';
 import { runWorker } from './workerCommand.js';
 import { runRetire } from './retireCommand.js';
+import { runRewrap } from './rewrapCommand.js';
 import { UsageError } from './usageError.js';
 
 const program = new Command()
@@ -51,6 +52,17 @@ program
   .requiredOption('--version <version>', 'the 32-hex key version id')
   .option('--url <url>', 'the keysteward host (default KEYSTEWARD_URL or http://127.0.0.1:7071)')
   .action(async (opts: { protector: string; vault: string; version: string; url?: string }) => runRetire(opts));
+
+program
+  .command('rewrap')
+  .description('rewrap the DEKs of a protector\'s key onto a new version (Cosmos client encryption keys, or keysteward\'s DEK store) and follow the campaign')
+  .requiredOption('--protector <id>', 'protector id from the estate')
+  .requiredOption('--to <version>', 'the 32-hex key version every DEK ends on')
+  .option('--from <version>', 'move only DEKs on this version (required for keysteward\'s DEK store; Cosmos default: every older version)')
+  .option('--vault <vault>', 'the vault of the versions (default: the primary member\'s)')
+  .option('--url <url>', 'the keysteward host (default KEYSTEWARD_URL or http://127.0.0.1:7071)')
+  .option('--no-wait', 'return once the campaign is queued')
+  .action(async (opts: { protector: string; to: string; from?: string; vault?: string; url?: string; wait?: boolean }) => runRewrap(opts));
 
 program
   .command('worker')

@@ -29,6 +29,8 @@ export function lazyServices(config: Services['config'], build: () => Promise<Se
     startRotation: async (id, options) => (await get()).startRotation(id, options),
     getRotation: async (id) => (await get()).getRotation(id),
     retireVersion: async (p, v, ver) => (await get()).retireVersion(p, v, ver),
+    startRewrap: async (id, args) => (await get()).startRewrap(id, args),
+    getRewrap: async (id) => (await get()).getRewrap(id),
     rotateDue: async () => (await get()).rotateDue(),
     close: async () => (promise ? (await promise).close() : undefined),
   };

@@ -1,7 +1,7 @@
 // The function definitions both hosts register.
 import type { EventHubInput, FunctionDefinition, HttpInput, RetryOptions } from './definitions.js';
 import { dashboardHandler, eventGridHandler, healthHandler, protectorHandler, protectorsHandler } from './http.js';
-import { retireVersionHandler, rotationHandler, startRotationHandler } from './rotationHttp.js';
+import { retireVersionHandler, rewrapHandler, rotationHandler, startRewrapHandler, startRotationHandler } from './rotationHttp.js';
 import type { Services } from './services.js';
 
 const RETRY: RetryOptions = { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumIntervalMs: 10_000, maximumIntervalMs: 300_000 };
@@ -55,6 +55,8 @@ export function functionDefinitions(services: Services): FunctionDefinition[] {
     { name: 'startRotation', trigger: { type: 'http', methods: ['POST'], route: 'protectors/{id}/rotations' }, handler: (req: HttpInput) => startRotationHandler(services, req) },
     { name: 'retireVersion', trigger: { type: 'http', methods: ['POST'], route: 'protectors/{id}/versions/{vault}/{version}/disable' }, handler: (req: HttpInput) => retireVersionHandler(services, req) },
     { name: 'rotation', trigger: { type: 'http', methods: ['GET'], route: 'rotations/{id}' }, handler: (req: HttpInput) => rotationHandler(services, req) },
+    { name: 'startRewrap', trigger: { type: 'http', methods: ['POST'], route: 'protectors/{id}/rewraps' }, handler: (req: HttpInput) => startRewrapHandler(services, req) },
+    { name: 'rewrap', trigger: { type: 'http', methods: ['GET'], route: 'rewraps/{id}' }, handler: (req: HttpInput) => rewrapHandler(services, req) },
     { name: 'dashboard', trigger: { type: 'http', methods: ['GET'], route: 'dashboard' }, handler: () => dashboardHandler(services) },
   ];
 }

@@ -46,3 +46,41 @@ export async function retireVersionHandler(services: Services, req: HttpInput): 
   if (result === null) return { status: 404, jsonBody: { error: `unknown protector "${id}"` } };
   return result.disabled ? { status: 200, jsonBody: result } : { status: 409, jsonBody: result };
 }
+
+const rewrapBody = z
+  .object({
+    toVersion: z.string().regex(/^[0-9a-fA-F]{32}$/, { message: 'must be a 32-hex Key Vault version id' }),
+    fromVersion: z.string().regex(/^[0-9a-fA-F]{32}$/, { message: 'must be a 32-hex Key Vault version id' }).optional(),
+    vault: z.string().min(3).max(48).optional(),
+  })
+  .strict();
+
+/** POST /api/protectors/{id}/rewraps — queues a DEK rewrap campaign (Cosmos CEKs or keysteward's DEK store). */
+export async function startRewrapHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
+  const id = req.params['id'] ?? '';
+  let body: unknown;
+  try {
+    body = JSON.parse(req.rawBody.toString('utf8'));
+  } catch {
+    return { status: 400, jsonBody: { error: 'body is not JSON' } };
+  }
+  const parsed = rewrapBody.safeParse(body);
+  if (!parsed.success) return { status: 400, jsonBody: { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } };
+  const { toVersion, fromVersion, vault } = parsed.data;
+  const result = await services.startRewrap(id, { toVersion, ...(fromVersion ? { fromVersion } : {}), ...(vault ? { vault } : {}) });
+  switch (result.kind) {
+    case 'unknown-protector':
+      return { status: 404, jsonBody: { error: result.error } };
+    case 'bad-request':
+      return { status: 422, jsonBody: { error: result.error } };
+    case 'queued':
+      return { status: 202, headers: { location: `/api/rewraps/${result.status.request.id}` }, jsonBody: result.status };
+  }
+}
+
+/** GET /api/rewraps/{id} — a campaign's state, counters and (once complete) summary. */
+export async function rewrapHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
+  const id = req.params['id'] ?? '';
+  const status = await services.getRewrap(id);
+  return status ? { status: 200, jsonBody: status } : { status: 404, jsonBody: { error: `unknown rewrap campaign "${id}"` } };
+}

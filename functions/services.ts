@@ -5,6 +5,8 @@ import type { ProtectorDetail, ProtectorSummary } from '../app/queries.js';
 import type { StartResult } from '../app/rotation/start.js';
 import type { DisableResult } from '../app/retirement/disableVersion.js';
 import type { RotationRun } from '../domain/rotation/run.js';
+import type { RewrapArgs, StartRewrapResult } from '../hosts/rotation.js';
+import type { RewrapStatus } from '../app/rewrap/rewrapJobs.js';
 
 export type DependencyStatus = { readonly status: 'up' | 'down' | 'disabled' | 'unknown'; readonly detail?: string };
 
@@ -32,6 +34,8 @@ export interface Services {
   startRotation(protectorId: string, options: { requestedBy: string; dryRun?: boolean }): Promise<StartResult>;
   getRotation(id: string): Promise<RotationRun | null>;
   retireVersion(protectorId: string, vault: string, version: string): Promise<DisableResult | null>;
+  startRewrap(protectorId: string, args: RewrapArgs): Promise<StartRewrapResult>;
+  getRewrap(id: string): Promise<RewrapStatus | null>;
   /** Starts the rotations the schedule says are due (rotation_due); returns the run ids started. */
   rotateDue(): Promise<string[]>;
   close(): Promise<void>;

@@ -215,6 +215,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     startRotation: (id, options) => rotations.start(id, options),
     getRotation: (id) => rotations.get(id),
     retireVersion: (p, v, ver) => rotations.retire(p, v, ver),
+    startRewrap: (id, args) => rotations.startRewrap(id, args),
+    getRewrap: (id) => rotations.getRewrap(id),
     rotateDue: async () => {
       const started: string[] = [];
       for (const protector of estate.protectors) {

@@ -12,6 +12,10 @@ import { createRotationKeys } from '../adapters/keyvault/rotationKeys.js';
 import { createKeyAdmin, createKeyWrapper } from '../adapters/keyvault/crypto/index.js';
 import { cosmosCekCatalogs } from '../adapters/cosmos/cekCatalog.js';
 import { TableDekStore } from '../adapters/dekstore/tableDekStore.js';
+import { createRewrapQueue, startRewrapWorker } from '../adapters/queue/rewrapQueue.js';
+import { RedisVaultBudget } from '../adapters/redis/vaultBudget.js';
+import type { RewrapStatus } from '../app/rewrap/rewrapJobs.js';
+import { buildRewrapRequest } from '../domain/rewrap/request.js';
 import { disableOldVersion, type DisableResult } from '../app/retirement/disableVersion.js';
 import { createProtectorUsage } from '../app/retirement/usage.js';
 import { createRotationQueue, startRotationWorker } from '../adapters/queue/rotationQueue.js';
@@ -44,8 +48,21 @@ export interface RotationServices {
   /** Re-queues running runs whose jobs Redis lost; returns their ids. */
   reconcileQueue(): Promise<string[]>;
   get(id: string): Promise<RotationRun | null>;
+  /** Queues a DEK rewrap campaign onto `toVersion` (the same campaign, when already queued or running). */
+  startRewrap(protectorId: string, args: RewrapArgs): Promise<StartRewrapResult>;
+  getRewrap(id: string): Promise<RewrapStatus | null>;
   close(): Promise<void>;
 }
+
+export interface RewrapArgs {
+  readonly toVersion: string;
+  readonly fromVersion?: string;
+  readonly vault?: string;
+}
+
+export type StartRewrapResult =
+  | { readonly kind: 'unknown-protector' | 'bad-request'; readonly error: string }
+  | { readonly kind: 'queued'; readonly status: RewrapStatus };
 
 export function createRotationServices(input: {
   config: Config;
@@ -64,6 +81,10 @@ export function createRotationServices(input: {
   const vaultUrl = (vault: string): string => config.KEYVAULT_URL_TEMPLATE.replace('{vault}', vault);
   const ledger = new TableRotationLedger(input.tables);
   const catalogs = cosmosCekCatalogs({ credential: access.credential });
+  const wrapper = createKeyWrapper({ credential: access.credential, additionalPolicies: access.additionalPolicies });
+  // One budget per vault for every campaign of every instance: N workers must not spend N× the vault's share.
+  const rewrapRate = config.REWRAP_VAULT_UNITS_PER_SEC;
+  const budget = new RedisVaultBudget(input.redis, { ratePerSec: rewrapRate, burst: Math.max(1, Math.round(rewrapRate / 50)), keyPrefix: config.REDIS_KEY_PREFIX, log: input.log });
   const deps: RotationDeps = {
     estate: input.estate,
     ledger,
@@ -74,7 +95,8 @@ export function createRotationServices(input: {
     vaultUrl,
     alwaysEncrypted: {
       catalogs,
-      wrapper: createKeyWrapper({ credential: access.credential, additionalPolicies: access.additionalPolicies }),
+      wrapper,
+      budget,
       vaultBudgetPerSec: config.REWRAP_VAULT_UNITS_PER_SEC,
       concurrency: config.REWRAP_CONCURRENCY,
     },
@@ -94,7 +116,20 @@ export function createRotationServices(input: {
   const usage = createProtectorUsage({ keys: deps.keys, protectors: deps.protectors, runs: ledger });
   const keyAdmin = createKeyAdmin({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies });
   const deks = new TableDekStore(input.tables);
+  const rewraps = createRewrapQueue({ connection: input.redis, prefix });
+  const rewrapWorker = input.worker
+    ? startRewrapWorker(
+        { estate: input.estate, catalogs, deks, wrapper, budget, clock: input.clock, logger: input.log, vaultBudgetPerSec: config.REWRAP_VAULT_UNITS_PER_SEC, concurrency: config.REWRAP_CONCURRENCY },
+        { connection: input.redis, prefix },
+      )
+    : null;
   return {
+    startRewrap: async (protectorId, args) => {
+      const built = buildRewrapRequest(input.estate, protectorId, args, vaultUrl);
+      if (!built.ok) return { kind: built.kind, error: built.error };
+      return { kind: 'queued', status: await rewraps.enqueue(built.request) };
+    },
+    getRewrap: (id) => rewraps.get(id),
     retire: async (protectorId, vault, version) => {
       const protector = input.estate.protectors.find((p) => p.id === protectorId);
       if (!protector) return null;
@@ -109,7 +144,9 @@ export function createRotationServices(input: {
     get: async (id) => (await ledger.get(id))?.run ?? null,
     close: async () => {
       await worker?.close();
+      await rewrapWorker?.close();
       await queue.close();
+      await rewraps.close();
       catalogs.close();
     },
   };

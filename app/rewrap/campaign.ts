@@ -70,7 +70,7 @@ export interface RewrapProgress {
   readonly unwraps: number;
 }
 
-export type StopReason = 'aborted' | 'access_denied' | 'key_not_found';
+export type StopReason = 'aborted' | 'access_denied' | 'key_not_found' | 'budget_unavailable';
 
 export interface RewrapSummary extends RewrapProgress {
   readonly fromKid: string;
@@ -178,7 +178,8 @@ export async function runRewrapCampaign(deps: RewrapDeps, o: RewrapCampaignOptio
           if (failedIds.length < MAX_IDS) failedIds.push(row.id);
           deps.logger.warn({ dekId: row.id, reason: outcome.reason, detail: outcome.detail }, 'DEK rewrap failed');
           // The key itself is unusable: every other DEK would fail the same way.
-          if (outcome.reason === 'access_denied' || outcome.reason === 'key_not_found') {
+          // Or no call may go out at all (the shared budget is down): stop rather than fail DEK after DEK.
+          if (outcome.reason === 'access_denied' || outcome.reason === 'key_not_found' || outcome.reason === 'budget_unavailable') {
             stopReason ??= outcome.reason;
             stopper.abort();
           }

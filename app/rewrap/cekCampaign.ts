@@ -20,7 +20,7 @@ import type { CekCatalog, CekKeyOps, CekRecord } from './cekPorts.js';
 import { KeyOperationError, type KeyWrapper, type WrappingKey } from './ports.js';
 import { CampaignAborted, remoteCall, type RemoteCallPolicy } from './remoteCall.js';
 import { safeDetail } from './rewrapDek.js';
-import { realSleep, TokenBucketBudget, type Sleep, type VaultBudget } from './vaultBudget.js';
+import { BudgetUnavailableError, realSleep, TokenBucketBudget, type Sleep, type VaultBudget } from './vaultBudget.js';
 
 export interface CekRewrapDeps {
   readonly catalog: CekCatalog;
@@ -61,7 +61,7 @@ export interface CekRewrapProgress {
   readonly unwraps: number;
 }
 
-export type CekStopReason = 'aborted' | 'access_denied' | 'key_not_found';
+export type CekStopReason = 'aborted' | 'access_denied' | 'key_not_found' | 'budget_unavailable';
 
 export interface CekRewrapSummary extends CekRewrapProgress {
   readonly toKid: string;
@@ -164,6 +164,7 @@ export async function runCekRewrapCampaign(deps: CekRewrapDeps, o: CekRewrapOpti
         // The key itself is unusable: every other CEK would fail the same way.
         if (err instanceof KeyOperationError && err.kind === 'denied') stop('access_denied');
         if (err instanceof KeyOperationError && err.kind === 'not_found') stop('key_not_found');
+        if (err instanceof BudgetUnavailableError) stop('budget_unavailable');
       } finally {
         for (const b of held) b.fill(0);
         o.onProgress?.({ ...counts });

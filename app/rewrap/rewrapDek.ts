@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { isWrapAlgorithm, type WrapAlgorithm } from '../../domain/rewrap/fingerprint.js';
 import { CampaignAborted, remoteCall, type RemoteCallPolicy } from './remoteCall.js';
+import { BudgetUnavailableError } from './vaultBudget.js';
 import { KeyOperationError, type DekRecord, type DekStore, type KeyWrapper, type WrappingKey } from './ports.js';
 
 export interface RewrapTarget {
@@ -21,7 +22,7 @@ export interface RewrapTarget {
   readonly wrapAlg: WrapAlgorithm | null;
 }
 
-export type FailureReason = 'unsupported_alg' | 'unwrap_failed' | 'verify_failed' | 'verify_mismatch' | 'write_failed' | 'access_denied' | 'key_not_found';
+export type FailureReason = 'unsupported_alg' | 'unwrap_failed' | 'verify_failed' | 'verify_mismatch' | 'write_failed' | 'access_denied' | 'key_not_found' | 'budget_unavailable';
 
 export type DekOutcome =
   | { readonly kind: 'rewrapped' }
@@ -59,6 +60,7 @@ export function safeDetail(err: unknown): string {
 
 function keyFailure(err: unknown, step: 'unwrap_failed' | 'verify_failed'): DekOutcome {
   if (err instanceof CampaignAborted) return { kind: 'aborted' };
+  if (err instanceof BudgetUnavailableError) return { kind: 'failed', reason: 'budget_unavailable', detail: err.message };
   if (err instanceof KeyOperationError && err.kind === 'denied') return { kind: 'failed', reason: 'access_denied', detail: err.message };
   if (err instanceof KeyOperationError && err.kind === 'not_found') return { kind: 'failed', reason: 'key_not_found', detail: err.message };
   return { kind: 'failed', reason: step, detail: safeDetail(err) };

@@ -31,6 +31,11 @@ export function abortReason(signal: AbortSignal | undefined): Error {
   return e;
 }
 
+/** The budget itself cannot be consulted (a shared budget's store is down): no call may go out, for any DEK. */
+export class BudgetUnavailableError extends Error {
+  override readonly name: string = 'BudgetUnavailableError';
+}
+
 export interface VaultBudget {
   /** Resolves when `weight` units of `vault`'s budget may be spent (after any pause). */
   acquire(vault: string, weight: number, signal?: AbortSignal): Promise<void>;

@@ -49,6 +49,8 @@ describe('Azure Functions registration', () => {
       ['startRotation', 'protectors/{id}/rotations', ['POST'], 'function'],
       ['retireVersion', 'protectors/{id}/versions/{vault}/{version}/disable', ['POST'], 'function'],
       ['rotation', 'rotations/{id}', ['GET'], 'function'],
+      ['startRewrap', 'protectors/{id}/rewraps', ['POST'], 'function'],
+      ['rewrap', 'rewraps/{id}', ['GET'], 'function'],
       ['dashboard', 'dashboard', ['GET'], 'function'],
     ]);
     expect(calls['eventGrid']?.map(([name]) => name)).toEqual(['eventGridKeyVault']);

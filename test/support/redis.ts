@@ -11,18 +11,22 @@ export interface TestRedis {
   readonly url: string;
   /** A fresh `keysteward:test:<uuid>:` prefix, cleaned up after the current test. */
   prefix(): string;
+  /** Another connection to the same Redis (as a second keysteward instance would have), closed after the current test. */
+  client(): Redis;
 }
 
 export function useRedis(): () => TestRedis {
   let local: LocalRedis | null = null;
   let redis: Redis | null = null;
   const prefixes: string[] = [];
+  const clients: Redis[] = [];
   beforeAll(async () => {
     local = await connectRedisForLocal();
     redis = createRedis(local.url, { name: 'keysteward-test' });
     await redis.ping();
   }, 30_000);
   afterEach(async () => {
+    for (const c of clients.splice(0)) await c.quit().catch(() => c.disconnect());
     const r = redis;
     if (r === null) return;
     for (const prefix of prefixes.splice(0)) await deleteByPrefix(r, prefix);
@@ -44,6 +48,11 @@ export function useRedis(): () => TestRedis {
         const p = `${KEY_PREFIX}test:${randomUUID()}:`;
         prefixes.push(p);
         return p;
+      },
+      client: () => {
+        const c = createRedis(l.url, { name: 'keysteward-test-peer' });
+        clients.push(c);
+        return c;
       },
     };
   };

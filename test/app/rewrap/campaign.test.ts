@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runRewrapCampaign, type RewrapCampaignOptions, type RewrapSummary } from '../../../app/rewrap/campaign.js';
 import { MemoryDekStore } from '../../../app/rewrap/memoryDekStore.js';
 import { KeyOperationError } from '../../../app/rewrap/ports.js';
+import { BudgetUnavailableError } from '../../../app/rewrap/vaultBudget.js';
 import type { Clock } from '../../../app/ports.js';
 import { silentLogger } from '../../../adapters/logging/logger.js';
 import { capturingLogger, CountingDekStore, FakeKeyWrapper, fingerprint, kid, secretSpellings, seedDeks, V1, V2, type SeededDek } from './support.js';
@@ -156,6 +157,21 @@ describe('runRewrapCampaign', () => {
     expect(s).toMatchObject({ stopReason: 'access_denied', complete: false, rewrapped: 0 });
     expect(s.failures).toBeLessThanOrEqual(2);
     expect(s.scanned).toBeLessThan(30);
+  });
+
+  it('a shared budget that cannot be consulted stops the campaign instead of failing DEK after DEK', async () => {
+    const w = await world(30);
+    let acquired = 0;
+    const budget = {
+      acquire: async () => {
+        if (acquired++ >= 2) throw new BudgetUnavailableError('budget store unreachable');
+      },
+      pause: () => undefined,
+    };
+    const s = await runRewrapCampaign({ store: w.store, wrapper, clock, logger: silentLogger, budget }, { fromKid: kid(V1), toKid: kid(V2), vaultBudgetPerSec: 1, concurrency: 2 });
+    expect(s).toMatchObject({ stopReason: 'budget_unavailable', complete: false, rewrapped: 0, remaining: null });
+    expect(s.failures).toBeLessThanOrEqual(2);
+    expect(w.store.totalCasOk).toBe(0);
   });
 
   it('another writer landing first: a conflict, then a fresh read shows it done, and nothing is written twice', async () => {

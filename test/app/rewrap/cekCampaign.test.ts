@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCekRewrapCampaign, type CekRewrapOptions, type CekRewrapSummary } from '../../../app/rewrap/cekCampaign.js';
 import { MemoryCekCatalog } from '../../../app/rewrap/memoryCekCatalog.js';
 import { KeyOperationError, type WrappingKey } from '../../../app/rewrap/ports.js';
+import { BudgetUnavailableError } from '../../../app/rewrap/vaultBudget.js';
 import type { Clock } from '../../../app/ports.js';
 import { silentLogger } from '../../../adapters/logging/logger.js';
 import { capturingLogger, FakeKeyWrapper, kid, V1, V2 } from './support.js';
@@ -104,6 +105,21 @@ describe('runCekRewrapCampaign', () => {
     );
     expect(s).toMatchObject({ stopReason: 'access_denied', complete: false, remaining: null, rewrapped: 0, failures: 1 });
     for (const c of cs) expect(opened(catalog, c, kid(V1)).equals(c.plaintext)).toBe(true);
+  });
+
+  it('stops when the shared budget cannot be consulted, instead of failing CEK after CEK', async () => {
+    const catalog = new MemoryCekCatalog();
+    seed(catalog, specs(10, 'orders', kid(V1)));
+    let acquired = 0;
+    const down = {
+      acquire: async () => {
+        // The first acquire (the new version's public key) passes; then the budget's store goes away.
+        if (acquired++ > 0) throw new BudgetUnavailableError('budget store unreachable');
+      },
+      pause: () => undefined,
+    };
+    const s = await runCekRewrapCampaign({ catalog, wrapper, clock, logger: silentLogger, budget: down }, { databases: ['orders'], toKid: kid(V2), vaultBudgetPerSec: 1, concurrency: 1 });
+    expect(s).toMatchObject({ stopReason: 'budget_unavailable', complete: false, remaining: null, rewrapped: 0, failures: 1 });
   });
 
   it('zeroes every plaintext buffer it owns and logs no plaintext or wrapped value', async () => {

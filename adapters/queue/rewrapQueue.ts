@@ -26,8 +26,9 @@ function stateOf(bull: string): RewrapJobState {
   return 'queued';
 }
 
-async function statusOf(job: Job<RewrapRequest, CampaignSummary>): Promise<RewrapStatus> {
-  const state = stateOf(await job.getState());
+/** `job` must have been read AFTER `bullState`: a job read before it completed has no return value yet. */
+function statusOf(job: Job<RewrapRequest, CampaignSummary>, bullState: string): RewrapStatus {
+  const state = stateOf(bullState);
   const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as unknown as CampaignProgress) : null;
   return {
     request: job.data,
@@ -41,14 +42,17 @@ async function statusOf(job: Job<RewrapRequest, CampaignSummary>): Promise<Rewra
 
 export function createRewrapQueue(o: RewrapQueueOptions): RewrapQueue & { close(): Promise<void> } {
   const queue = new Queue<RewrapRequest, CampaignSummary>(REWRAP_QUEUE, { connection: o.connection, prefix: o.prefix });
+  const read = async (id: string): Promise<RewrapStatus | null> => {
+    const state = await queue.getJobState(id);
+    if (state === 'unknown') return null;
+    const job = await queue.getJob(id);
+    return job ? statusOf(job, state) : null;
+  };
   return {
     async enqueue(request) {
-      const existing = await queue.getJob(request.id);
-      if (existing) {
-        const state = await existing.getState();
-        if (state !== 'completed' && state !== 'failed') return statusOf(existing);
-        await existing.remove();
-      }
+      const current = await read(request.id);
+      if (current && current.state !== 'completed' && current.state !== 'failed') return current;
+      if (current) await (await queue.getJob(request.id))?.remove();
       const job = await queue.add('rewrap', request, {
         jobId: request.id,
         attempts: ATTEMPTS,
@@ -56,12 +60,9 @@ export function createRewrapQueue(o: RewrapQueueOptions): RewrapQueue & { close(
         removeOnComplete: { age: 30 * 86_400 },
         removeOnFail: { age: 90 * 86_400 },
       });
-      return statusOf(job);
+      return statusOf(job, await job.getState());
     },
-    async get(id) {
-      const job = await queue.getJob(id);
-      return job ? statusOf(job) : null;
-    },
+    get: read,
     close: () => queue.close(),
   };
 }

@@ -80,7 +80,7 @@ export function createRotationServices(input: {
   const { config, access } = input;
   const vaultUrl = (vault: string): string => config.KEYVAULT_URL_TEMPLATE.replace('{vault}', vault);
   const ledger = new TableRotationLedger(input.tables);
-  const catalogs = cosmosCekCatalogs({ credential: access.credential });
+  const catalogs = cosmosCekCatalogs({ credential: access.credential, setting: (name) => process.env[name] });
   const wrapper = createKeyWrapper({ credential: access.credential, additionalPolicies: access.additionalPolicies });
   // One budget per vault for every campaign of every instance: N workers must not spend N× the vault's share.
   const rewrapRate = config.REWRAP_VAULT_UNITS_PER_SEC;

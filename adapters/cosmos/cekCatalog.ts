@@ -7,24 +7,27 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { CosmosClient, EncryptionKeyResolverName, KeyEncryptionAlgorithm, type Database } from '@azure/cosmos';
 import type { CekCatalog, CekCatalogs, CekPage, CekRewrapResult } from '../../app/rewrap/cekPorts.js';
-import { createCekFeed } from './cekFeed.js';
+import { createCekFeed, type CosmosAuth } from './cekFeed.js';
+import { CosmosError } from './errors.js';
 import { cosmosStatusOf, toCosmosError } from './errors.js';
 import { KekMovedError, ScopedKeyResolver } from './keyResolver.js';
 
 export interface CosmosCekCatalogOptions {
   readonly credential: TokenCredential;
+  /** Reads an app setting (the account key named by the estate's `keySetting`). */
+  readonly setting: (name: string) => string | undefined;
   /** CEKs per feed page (default 100). */
   readonly pageSize?: number;
 }
 
-export function createCosmosCekCatalog(endpoint: string, o: CosmosCekCatalogOptions): CekCatalog & { close(): void } {
+export function createCosmosCekCatalog(endpoint: string, auth: CosmosAuth, pageSize?: number): CekCatalog & { close(): void } {
   const resolver = new ScopedKeyResolver();
   const client = new CosmosClient({
     endpoint,
-    aadCredentials: o.credential,
+    ...(auth.kind === 'key' ? { key: auth.key } : { aadCredentials: auth.credential }),
     clientEncryptionOptions: { keyEncryptionKeyResolver: resolver, encryptionKeyTimeToLiveInSeconds: 0 },
   });
-  const feed = createCekFeed({ endpoint, credential: o.credential, ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}) });
+  const feed = createCekFeed({ endpoint, auth, ...(pageSize !== undefined ? { pageSize } : {}) });
   const databases = new Map<string, Database>();
   const db = (id: string): Database => {
     let d = databases.get(id);
@@ -63,9 +66,19 @@ function isCosmosResponse(err: unknown): boolean {
 export function cosmosCekCatalogs(o: CosmosCekCatalogOptions): CekCatalogs {
   const catalogs = new Map<string, ReturnType<typeof createCosmosCekCatalog>>();
   return {
-    open(endpoint) {
-      let c = catalogs.get(endpoint);
-      if (!c) catalogs.set(endpoint, (c = createCosmosCekCatalog(endpoint, o)));
+    open(target) {
+      const cacheKey = `${target.endpoint}|${target.keySetting ?? ''}`;
+      let c = catalogs.get(cacheKey);
+      if (!c) {
+        let auth: CosmosAuth = { kind: 'aad', credential: o.credential };
+        if (target.keySetting !== null) {
+          const key = o.setting(target.keySetting);
+          // Named but empty: say which setting, never anything about its value.
+          if (!key) throw new CosmosError(`open ${target.endpoint}`, null, `AppSettingMissing:${target.keySetting}`);
+          auth = { kind: 'key', key };
+        }
+        catalogs.set(cacheKey, (c = createCosmosCekCatalog(target.endpoint, auth, o.pageSize)));
+      }
       return c;
     },
     close() {

@@ -1,8 +1,10 @@
 // The read feed of a database's client encryption keys (`GET dbs/{db}/clientencryptionkeys`). @azure/cosmos 4.9
-// has no method for it, so it is called here with the same AAD authorization the SDK sends
-// (`type=aad&ver=1.0&sig=<token>` for the scope `<endpoint>/.default`), paged by `x-ms-continuation`.
+// has no method for it, so it is called here with the authorization the SDK would send: Entra ID
+// (`type=aad&ver=1.0&sig=<token>` for the scope `<endpoint>/.default`) or the account key, signed by the SDK's own
+// exported signer over `clientencryptionkeys` and `dbs/<db>`. Paged by `x-ms-continuation`.
 // Only identifiers and wrap metadata leave this module: the wrapped values in the response are dropped (I8).
 import type { TokenCredential } from '@azure/core-auth';
+import { HTTPMethod, ResourceType, setAuthorizationTokenHeaderUsingMasterKey } from '@azure/cosmos';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import type { CekPage, CekRecord } from '../../app/rewrap/cekPorts.js';
@@ -22,9 +24,12 @@ const feedSchema = z.object({
   ),
 });
 
+/** How keysteward authenticates to one Cosmos account: its Entra ID identity, or the account key. */
+export type CosmosAuth = { readonly kind: 'aad'; readonly credential: TokenCredential } | { readonly kind: 'key'; readonly key: string };
+
 export interface CekFeedOptions {
   readonly endpoint: string;
-  readonly credential: TokenCredential;
+  readonly auth: CosmosAuth;
   readonly pageSize?: number;
   readonly httpClient?: HttpClient;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -42,15 +47,8 @@ export function createCekFeed(o: CekFeedOptions): (database: string, pageToken?:
   return async (database, pageToken) => {
     const operation = `list client encryption keys of database ${database}`;
     for (let throttled = 0, transient = 0; ; ) {
-      const token = await o.credential.getToken(scope);
-      if (!token) throw new CosmosError(operation, 401, 'NoToken');
-      const headers = createHttpHeaders({
-        authorization: `type=aad&ver=1.0&sig=${token.token}`,
-        'x-ms-date': new Date().toUTCString(),
-        'x-ms-version': API_VERSION,
-        'x-ms-max-item-count': pageSize,
-        accept: 'application/json',
-      });
+      const headers = createHttpHeaders({ 'x-ms-version': API_VERSION, 'x-ms-max-item-count': pageSize, accept: 'application/json' });
+      for (const [name, value] of Object.entries(await authHeaders(o.auth, scope, database))) headers.set(name, value);
       if (pageToken !== undefined) headers.set('x-ms-continuation', pageToken);
       const url = `${base}/dbs/${encodeURIComponent(database)}/clientencryptionkeys`;
       let status: number;
@@ -88,6 +86,17 @@ export function createCekFeed(o: CekFeedOptions): (database: string, pageToken?:
       return { items, next: res.headers.get('x-ms-continuation') ?? null };
     }
   };
+}
+
+async function authHeaders(auth: CosmosAuth, scope: string, database: string): Promise<Record<string, string>> {
+  if (auth.kind === 'key') {
+    const h: Record<string, string> = {};
+    await setAuthorizationTokenHeaderUsingMasterKey(HTTPMethod.get, `dbs/${database}`, ResourceType.clientencryptionkey, h, auth.key);
+    return h;
+  }
+  const token = await auth.credential.getToken(scope);
+  if (!token) throw new CosmosError(`token for ${scope}`, 401, 'NoToken');
+  return { authorization: `type=aad&ver=1.0&sig=${token.token}`, 'x-ms-date': new Date().toUTCString() };
 }
 
 function parseJson(text: string | undefined): unknown {

@@ -46,7 +46,7 @@ export async function dekCountsByVersion(store: DekStore): Promise<{ counts: Map
 async function listProtectorCeks(deps: DisableDeps, protector: Protector): Promise<{ records: CekRecord[] } | { unknown: string }> {
   if (!protector.alwaysEncrypted) return { unknown: `the estate names no alwaysEncrypted endpoint and databases for ${protector.id}` };
   if (!deps.ceks) return { unknown: 'this host cannot read Cosmos client encryption keys' };
-  const records = await listAllCeks(deps.ceks.open(protector.alwaysEncrypted.endpoint), protector.alwaysEncrypted.databases);
+  const records = await listAllCeks(deps.ceks.open(protector.alwaysEncrypted), protector.alwaysEncrypted.databases);
   return { records };
 }
 

@@ -2,6 +2,7 @@
 // are DEKs kept by Cosmos, each wrapped by one version of a Key Vault key (`keyWrapMetadata.value` is its kid).
 // The adapter is @azure/cosmos (`rewrapClientEncryptionKey`); the Key Vault work inside a rewrap is supplied by the
 // campaign as CekKeyOps, so it stays budgeted, verified and free of plaintext in anything but short-lived buffers.
+import type { AlwaysEncryptedTarget } from '../../domain/estate/model.js';
 
 /** A CEK as listed: identifiers and wrap metadata only — the wrapped value never leaves the adapter (I8). */
 export interface CekRecord {
@@ -43,8 +44,8 @@ export interface CekCatalog {
   rewrap(database: string, id: string, expectedKekKid: string, to: { readonly kekKid: string; readonly kekName: string }, ops: CekKeyOps): Promise<CekRewrapResult>;
 }
 
-/** Catalogs per Cosmos account endpoint (one SDK client each), closed together when the host stops. */
+/** Catalogs per Cosmos account (one SDK client each), closed together when the host stops. */
 export interface CekCatalogs {
-  open(endpoint: string): CekCatalog;
+  open(target: AlwaysEncryptedTarget): CekCatalog;
   close(): void;
 }

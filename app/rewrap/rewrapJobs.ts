@@ -60,7 +60,7 @@ export async function runRewrapJob(deps: RewrapJobDeps, request: RewrapRequest, 
     const target = protector.alwaysEncrypted;
     if (!target) throw new CampaignStoppedError(`the estate names no alwaysEncrypted endpoint and databases for ${protector.id}`);
     summary = await runCekRewrapCampaign(
-      { ...common, catalog: deps.catalogs.open(target.endpoint) },
+      { ...common, catalog: deps.catalogs.open(target) },
       { ...limits, databases: target.databases, toKid: request.toKid, ...(request.fromKid ? { fromKid: request.fromKid } : {}) },
     );
   } else {

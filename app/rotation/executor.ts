@@ -183,7 +183,7 @@ async function rewrapClientEncryptionKeys(deps: RotationDeps, run: RotationRun, 
   if (!version) throw new NonRetryableStepError('no_new_version', `no new version recorded for vault ${vault}`);
   const toKid = `${deps.vaultUrl(vault).replace(/\/$/, '')}/keys/${protector.keyName}/${version}`;
   const s = await runCekRewrapCampaign(
-    { catalog: ae.catalogs.open(target.endpoint), wrapper: ae.wrapper, clock: deps.clock, logger: deps.log, ...(ae.budget ? { budget: ae.budget } : {}) },
+    { catalog: ae.catalogs.open(target), wrapper: ae.wrapper, clock: deps.clock, logger: deps.log, ...(ae.budget ? { budget: ae.budget } : {}) },
     { databases: target.databases, toKid, vaultBudgetPerSec: ae.vaultBudgetPerSec, concurrency: ae.concurrency },
   );
   if (s.stopReason === 'access_denied' || s.stopReason === 'key_not_found') throw new NonRetryableStepError(`rewrap_${s.stopReason}`, `rewrap of client encryption keys stopped: ${s.stopReason} on ${vault}`);

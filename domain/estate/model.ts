@@ -30,6 +30,8 @@ export interface Protector {
 export interface AlwaysEncryptedTarget {
   readonly endpoint: string;
   readonly databases: readonly string[];
+  /** App setting holding the account key; null: use the host's Entra ID identity. */
+  readonly keySetting: string | null;
 }
 
 export interface VaultProperties {
@@ -127,7 +129,7 @@ function toModel(doc: EstateDoc): Estate {
     rotation: p.rotation
       ? { every: parseDuration(p.rotation.every) ?? 0, strategy: p.rotation.strategy, keyType: p.rotation.keyType ?? null, keySize: p.rotation.keySize ?? null }
       : null,
-    alwaysEncrypted: p.alwaysEncrypted ? { endpoint: p.alwaysEncrypted.endpoint, databases: [...p.alwaysEncrypted.databases] } : null,
+    alwaysEncrypted: p.alwaysEncrypted ? { endpoint: p.alwaysEncrypted.endpoint, databases: [...p.alwaysEncrypted.databases], keySetting: p.alwaysEncrypted.keySetting ?? null } : null,
   }));
   const inventory = new Map<string, Map<string, InventoryVersion[]>>();
   for (const [vault, keys] of Object.entries(doc.inventory ?? {})) {

@@ -59,6 +59,12 @@ export const alwaysEncryptedSchema = z.strictObject({
   /** The account's data-plane endpoint, e.g. https://<account>.documents.azure.com:443/ */
   endpoint: z.url(),
   databases: z.array(z.string().regex(/^[^/\\?#]{1,255}$/, { message: 'must be a Cosmos database id' })).min(1),
+  /**
+   * Name of the app setting holding the account key (in a Function App, a Key Vault reference). Azure Cosmos DB
+   * refuses client-encryption-key writes made with an Entra ID token (azure-cosmos-dotnet-v3#5546), so a rewrap
+   * needs the key; without it keysteward uses its identity, which can list the keys but not rewrap them.
+   */
+  keySetting: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'must be an app setting name' }).optional(),
 });
 
 export const protectorSchema = z.strictObject({

@@ -78,7 +78,7 @@ describe('disableOldVersion', () => {
   });
 
   it('cosmos-always-encrypted: counts the client encryption keys of its databases, and refuses when it cannot', async () => {
-    const ae: Protector = { ...protector, kind: 'cosmos-always-encrypted', alwaysEncrypted: { endpoint: 'https://acct.documents.azure.com/', databases: ['orders', 'billing'] } };
+    const ae: Protector = { ...protector, kind: 'cosmos-always-encrypted', alwaysEncrypted: { endpoint: 'https://acct.documents.azure.com/', databases: ['orders', 'billing'], keySetting: null } };
     const catalog = new MemoryCekCatalog(2);
     for (const [db, id, version] of [['orders', 'a', V1], ['orders', 'b', V1], ['orders', 'c', V2], ['billing', 'd', V1]] as const) catalog.seed(db, id, kid(version), new Uint8Array([1]));
     const ceks: CekCatalogs = { open: () => catalog, close: () => undefined };

@@ -57,6 +57,11 @@ export interface ServiceOverrides {
   readonly notifiers?: readonly Notifier[];
   /** Run the BullMQ rotation worker in this process (default: config.ROTATION_WORKER). */
   readonly rotationWorker?: boolean;
+  /**
+   * Where secrets named by the estate (e.g. alwaysEncrypted.keySetting) are read: default the process environment
+   * (a Function App's settings, Key Vault references resolved). The local stack hands its emulators' keys here.
+   */
+  readonly settings?: (name: string) => string | undefined;
 }
 
 export interface AzureAccess {
@@ -169,7 +174,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       })
     : undefined;
 
-  const rotations = createRotationServices({ config, access, tables, estate, state, redis, clock, log, worker: overrides.rotationWorker ?? config.ROTATION_WORKER });
+  const rotations = createRotationServices({ config, access, tables, estate, state, redis, clock, log, worker: overrides.rotationWorker ?? config.ROTATION_WORKER, settings: overrides.settings ?? ((name) => process.env[name]) });
 
   const services: Services = {
     config: functionsConfigOf(config),

@@ -74,13 +74,15 @@ export function createRotationServices(input: {
   clock: Clock;
   log: Logger;
   worker: boolean;
+  /** Reads an app setting named by the estate (the Cosmos account key of alwaysEncrypted.keySetting). */
+  settings?: (name: string) => string | undefined;
   /** Steps the in-process worker runs at once (default the queue's). Steps mostly wait on Key Vault, ARM and Table Storage. */
   workerConcurrency?: number;
 }): RotationServices {
   const { config, access } = input;
   const vaultUrl = (vault: string): string => config.KEYVAULT_URL_TEMPLATE.replace('{vault}', vault);
   const ledger = new TableRotationLedger(input.tables);
-  const catalogs = cosmosCekCatalogs({ credential: access.credential, setting: (name) => process.env[name] });
+  const catalogs = cosmosCekCatalogs({ credential: access.credential, setting: input.settings ?? ((name) => process.env[name]) });
   const wrapper = createKeyWrapper({ credential: access.credential, additionalPolicies: access.additionalPolicies });
   // One budget per vault for every campaign of every instance: N workers must not spend N× the vault's share.
   const rewrapRate = config.REWRAP_VAULT_UNITS_PER_SEC;

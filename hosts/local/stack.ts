@@ -15,6 +15,8 @@ import { startAzurite, type Azurite } from './azurite.js';
 import { connectRedisForLocal, type LocalRedis } from './redis.js';
 import { seedVaults } from './seed.js';
 import { startLocalArmSql } from './armSql.js';
+import { startLocalCosmos } from './cosmos.js';
+import type { CosmosEmulator } from '../../emulators/cosmos/index.js';
 import type { ArmSqlEmulator } from '../../emulators/armsql/index.js';
 import { simulateMemberTraffic, type Traffic } from './traffic.js';
 
@@ -41,6 +43,7 @@ export interface LocalStack {
   readonly email: EmailCapture;
   readonly logAnalytics: LogAnalyticsEmulator;
   readonly armSql: ArmSqlEmulator;
+  readonly cosmos: CosmosEmulator;
   readonly azurite: Azurite;
   readonly redis: LocalRedis;
   readonly traffic: Traffic;
@@ -61,7 +64,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
   try {
-    const estate = await loadEstateFile(options.estatePath);
+    const given = await loadEstateFile(options.estatePath);
     const redis = await connectRedisForLocal(process.env['REDIS_URL'] ? { url: process.env['REDIS_URL'] } : {});
     closers.push(() => redis.close());
     const azurite = await startAzurite();
@@ -70,7 +73,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const pending: AuditRecord[] = [];
     const kv = await startKeyVaultEmulator({
       tls: { cert: cert.certPem, key: cert.keyPem },
-      vaults: [...estate.vaults.values()].map((v) => ({ name: v.name, ...(v.region ? { region: v.region } : {}), ...(v.resourceId ? { resourceId: v.resourceId } : {}) })),
+      vaults: [...given.vaults.values()].map((v) => ({ name: v.name, ...(v.region ? { region: v.region } : {}), ...(v.resourceId ? { resourceId: v.resourceId } : {}) })),
       onAudit: (record) => {
         pending.push(record);
       },
@@ -85,14 +88,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     closers.push(() => logAnalytics.close());
 
-    const seeded = await seedVaults(kv, estate);
-    const armSql = await startLocalArmSql(kv, estate, seeded, cert);
+    const seeded = await seedVaults(kv, given);
+    const armSql = await startLocalArmSql(kv, given, seeded, cert);
     closers.push(() => armSql.close());
+    const cosmos = await startLocalCosmos(kv, given, seeded, cert, options.estatePath);
+    closers.push(() => cosmos.close());
+    // The host reads the same estate with its Cosmos endpoints pointing at the emulator.
+    const estate = await loadEstateFile(cosmos.estatePath);
 
     const config = loadConfig({
       ...process.env,
       KEYSTEWARD_MODE: 'local',
-      KEYSTEWARD_ESTATE: options.estatePath,
+      KEYSTEWARD_ESTATE: cosmos.estatePath,
       PORT: String(options.port ?? 7071),
       STORAGE_CONNECTION_STRING: azurite.connectionString,
       REDIS_URL: redis.url,
@@ -108,7 +115,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       REDIS_KEY_PREFIX: `keysteward-local-${randomUUID().slice(0, 8)}:`,
       ...(options.env ?? {}),
     });
-    const host = await serve(config, { ...(options.log ? { log: options.log } : {}), timers: options.timers ?? true });
+    const host = await serve(config, { ...(options.log ? { log: options.log } : {}), timers: options.timers ?? true, settings: (name) => cosmos.settings.get(name) ?? process.env[name] });
     closers.push(() => host.close());
 
     // The Event Hubs stand-in: one partition, batches of whatever accumulated, delivered in order.
@@ -134,7 +141,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const traffic = simulateMemberTraffic(kv, estate, options.trafficEveryMs ?? 15_000);
     closers.push(async () => traffic.stop());
 
-    return { host, config, estate, kv, email, logAnalytics, armSql, azurite, redis, traffic, flush: deliver, close: closeAll };
+    return { host, config, estate, kv, email, logAnalytics, armSql, cosmos: cosmos.emulator, azurite, redis, traffic, flush: deliver, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

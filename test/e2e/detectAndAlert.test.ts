@@ -122,7 +122,7 @@ describe('detect and alert, end to end', () => {
   it('reconcile reads Log Analytics and the live inventory: identical material in every geo vault', async () => {
     const result = (await stack.host.services.reconcile()) as { gapFill: { records: number }; inventoryRead: number; inventoryFailed: number };
     expect(result.inventoryFailed).toBe(0);
-    expect(result.inventoryRead).toBe(4); // three orders vaults and the cosmos vault
+    expect(result.inventoryRead).toBe(5); // three orders vaults, and two keys in the cosmos vault (catalog-cmk, cards-cmk)
     expect(result.gapFill.records).toBeGreaterThan(0);
     const detail = (await (await fetch(`${stack.host.url}/api/protectors/orders-sql`)).json()) as { findingList: Array<{ code: string }> };
     expect(detail.findingList.map((f) => f.code)).not.toContain('geo_key_material_missing');

@@ -11,6 +11,8 @@ import { createKeyVaultInventoryReader } from '../../adapters/keyvault/inventory
 import { LocalEmulatorCredential } from '../../adapters/azure/localCredential.js';
 import { localPolicies } from '../../adapters/azure/localNetwork.js';
 import { LOCAL_SERVICE_PRINCIPAL } from '../../hosts/composition.js';
+import { LOCAL_ADMIN } from '../../hosts/local/seed.js';
+import { createKeyWrapper } from '../../adapters/keyvault/crypto/index.js';
 import { startLocalStack, type LocalStack } from '../../hosts/local/stack.js';
 import type { RotationRun } from '../../domain/rotation/run.js';
 
@@ -43,15 +45,15 @@ function startWorker(): ChildProcess {
   return spawn(process.execPath, [`${ROOT}dist/cli/main.js`, 'worker'], {
     env: {
       ...process.env,
-      KEYSTEWARD_MODE: 'local', KEYSTEWARD_ESTATE: ESTATE, STORAGE_CONNECTION_STRING: c.STORAGE_CONNECTION_STRING ?? '', REDIS_URL: c.REDIS_URL,
+      KEYSTEWARD_MODE: 'local', KEYSTEWARD_ESTATE: c.KEYSTEWARD_ESTATE, COSMOS_CARDS_KEY: stack.cosmos.masterKey, STORAGE_CONNECTION_STRING: c.STORAGE_CONNECTION_STRING ?? '', REDIS_URL: c.REDIS_URL,
       REDIS_KEY_PREFIX: c.REDIS_KEY_PREFIX, KEYVAULT_URL_TEMPLATE: c.KEYVAULT_URL_TEMPLATE, ARM_ENDPOINT: c.ARM_ENDPOINT, ROTATION_LOCK_MS: '3000', LOG_LEVEL: 'silent',
     },
     stdio: 'ignore',
   });
 }
 
-async function startRun(): Promise<RotationRun> {
-  const res = await fetch(`${stack.host.url}/api/protectors/orders-sql/rotations`, { method: 'POST', body: JSON.stringify({ requestedBy: 'test' }) });
+async function startRun(protector = 'orders-sql'): Promise<RotationRun> {
+  const res = await fetch(`${stack.host.url}/api/protectors/${protector}/rotations`, { method: 'POST', body: JSON.stringify({ requestedBy: 'test' }) });
   const body = (await res.json()) as RotationRun & { error?: string };
   expect(res.status, JSON.stringify(body)).toBe(202);
   return body;
@@ -162,6 +164,72 @@ describe('rotation runs', () => {
     const primaryWrites = stack.armSql.history().slice(armStart).filter((h) => h.serverName === SERVERS.primary && h.operation === 'encryptionProtector/write');
     expect(primaryWrites).toEqual([]);
   }, 90_000);
+  it('a Cosmos Always Encrypted rotation rewraps every client encryption key onto the new version, each once, keeping its key; the gate refuses the old version only while CEKs remain', async () => {
+    const VAULT = 'kv-demo-cosmos';
+    const wrapper = createKeyWrapper({ credential: new LocalEmulatorCredential(LOCAL_ADMIN), additionalPolicies: localPolicies() });
+    const dbs = ['cards', 'payments'];
+    const ceks = () => dbs.flatMap((db) => stack.cosmos.ceks(db).map((c) => ({ db, ...c })));
+    const before = ceks();
+    expect(before).toHaveLength(8);
+    const oldKid = before[0]?.keyWrapMetadata.value ?? '';
+    expect(new Set(before.map((c) => c.keyWrapMetadata.value))).toEqual(new Set([oldKid]));
+    const plaintexts = new Map<string, string>();
+    for (const c of before) plaintexts.set(`${c.db}/${c.id}`, (await wrapper.unwrap(oldKid, 'RSA-OAEP', c.wrappedDataEncryptionKey)).toString('hex'));
+    const oldVersion = oldKid.split('/').pop() ?? '';
+    const retire = async () => (await (await fetch(`${stack.host.url}/api/protectors/cards-ae/versions/${VAULT}/${oldVersion}/disable`, { method: 'POST' })).json()) as { disabled: boolean; blockers?: Array<{ code: string; count?: number }> };
+    expect((await retire()).blockers).toContainEqual({ code: 'deks_wrapped', count: 8 });
+
+    const writesBefore = stack.cosmos.writes().length;
+    const worker = startWorker();
+    let ended: RotationRun;
+    try {
+      ended = await waitForEnd((await startRun('cards-ae')).id);
+    } finally {
+      worker.kill('SIGTERM');
+    }
+    expect(ended.status, JSON.stringify(ended.steps)).toBe('completed');
+    const rewrapStep = ended.steps.find((s) => s.kind === 'rewrap-deks');
+    expect(rewrapStep?.outcome?.note).toMatch(/^8 client encryption key\(s\) rewrapped/);
+    const newKid = rewrapStep?.outcome?.kid ?? '';
+    expect(newKid).not.toBe(oldKid);
+
+    const after = ceks();
+    for (const c of after) {
+      expect(c.keyWrapMetadata.value).toBe(newKid);
+      expect((await wrapper.unwrap(newKid, 'RSA-OAEP', c.wrappedDataEncryptionKey)).toString('hex')).toBe(plaintexts.get(`${c.db}/${c.id}`));
+    }
+    // Each CEK replaced exactly once (no double wrap), and keysteward wrote with the account key (Azure refuses Entra ID).
+    const replaces = stack.cosmos.writes().slice(writesBefore).filter((w) => w.op === 'replace');
+    expect(replaces.map((w) => `${w.db}/${w.id}`).sort()).toEqual([...plaintexts.keys()].sort());
+    expect(replaces.every((w) => w.oid === null)).toBe(true);
+    // Nothing wrapped under the old version any more: what still holds it back is backup retention alone.
+    expect((await retire()).blockers?.map((b) => b.code)).toEqual(['backup_retention']);
+  }, 90_000);
+
+  it('keysteward rewrap asks the host for a campaign, a worker runs it through BullMQ, and the CLI follows it to completion', async () => {
+    const current = stack.cosmos.ceks('cards')[0]?.keyWrapMetadata.value.split('/').pop() ?? '';
+    const worker = startWorker();
+    try {
+      const cli = spawn(process.execPath, [`${ROOT}dist/cli/main.js`, 'rewrap', '--protector', 'cards-ae', '--to', current, '--url', stack.host.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      cli.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      cli.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
+      expect(code, stderr).toBe(0);
+      const status = JSON.parse(stdout) as { state: string; request: { id: string; store: string }; summary: Record<string, unknown> };
+      expect(status).toMatchObject({ state: 'completed', request: { store: 'cosmos-ceks' }, summary: { scanned: 8, alreadyDone: 8, rewrapped: 0, remaining: 0, complete: true } });
+      expect(stderr).toMatch(/rewrap campaign rewrap-cards-ae-kv-demo-cosmos-older-[0-9a-f]{32} (queued|running)/);
+      const viaApi = (await (await fetch(`${stack.host.url}/api/rewraps/${status.request.id}`)).json()) as { state: string };
+      expect(viaApi.state).toBe('completed');
+    } finally {
+      worker.kill('SIGTERM');
+    }
+    const refused = await fetch(`${stack.host.url}/api/protectors/orders-sql/rewraps`, { method: 'POST', body: JSON.stringify({ toVersion: current }) });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/fromVersion is required/);
+  }, 90_000);
+
   // Runs last: the refused run leaves a new version in the first secondary's vault only, and later rotations are
   // rightly refused (geo_key_material_missing) until an operator reconciles the vaults.
   it('a secondary refused with 403 fails the run before any primary step: failed-needs-operator, primary untouched', async () => {

@@ -95,6 +95,7 @@ export function createRotationServices(input: {
     clock: input.clock,
     log: input.log,
     vaultUrl,
+    claimMs: config.ROTATION_LOCK_MS,
     alwaysEncrypted: {
       catalogs,
       wrapper,

@@ -2,7 +2,7 @@
 // tagged with the rotation id, rotate, tag, and RSA-OAEP-256 wrap/unwrap for sealing staged material.
 // Key Vault errors become typed KeyVaultErrors; 403/400 are non-retryable for the rotation run.
 import type { TokenCredential } from '@azure/core-auth';
-import { CryptographyClient, KeyClient, type JsonWebKey, type KeyClientOptions } from '@azure/keyvault-keys';
+import { KeyClient, type CryptographyClient, type JsonWebKey, type KeyClientOptions } from '@azure/keyvault-keys';
 import type { CreatedVersion, RotationKeys, RsaJwk } from '../../app/rotation/ports.js';
 import { NonRetryableStepError } from '../../app/rotation/executor.js';
 import { createKeyVaultInventoryReader } from './inventoryReader.js';
@@ -42,10 +42,10 @@ export function createRotationKeys(options: RotationKeysOptions): RotationKeys {
     return gate.run(() => call(client));
   };
   const inventory = createKeyVaultInventoryReader({ credential: options.credential, vaultUrl: options.vaultUrl, ...clientOptions });
-  const kidOf = (vault: string, key: string, version: string): string => `${options.vaultUrl(vault).replace(/\/$/, '')}/keys/${key}/${version}`;
-  const crypto = (vault: string, key: string, version: string): CryptographyClient =>
-    // A fresh options object per client: CryptographyClient modifies the one it is given.
-    new CryptographyClient(kidOf(vault, key, version), options.credential, options.additionalPolicies ? { additionalPolicies: options.additionalPolicies } : {});
+  // Through the vault's KeyClient (its pipeline, already past the challenge): a fresh CryptographyClient would pay the
+  // 401 round trip again on every wrap and unwrap. It still reads the key version once (local wrap, remote unwrap).
+  const crypto = <T>(vault: string, key: string, version: string, call: (c: CryptographyClient) => Promise<T>): Promise<T> =>
+    withClient(vault, (c) => call(c.getCryptographyClient(key, { keyVersion: version })));
 
   const created = (k: { id?: string | undefined; properties: { version?: string | undefined }; key?: JsonWebKey | undefined }): CreatedVersion => {
     if (!k.id || !k.properties.version || !k.key?.n || !k.key.e) throw new Error('Key Vault returned a key without id, version or public key');
@@ -83,7 +83,7 @@ export function createRotationKeys(options: RotationKeysOptions): RotationKeys {
     },
     async wrap(vault, key, version, data) {
       try {
-        const r = await crypto(vault, key, version).wrapKey('RSA-OAEP-256', data);
+        const r = await crypto(vault, key, version, (c) => c.wrapKey('RSA-OAEP-256', data));
         return Buffer.from(r.result).toString('base64url');
       } catch (err) {
         throw translate(err, vault, 'wrapKey');
@@ -91,7 +91,7 @@ export function createRotationKeys(options: RotationKeysOptions): RotationKeys {
     },
     async unwrap(vault, key, version, wrapped) {
       try {
-        const r = await crypto(vault, key, version).unwrapKey('RSA-OAEP-256', Buffer.from(wrapped, 'base64url'));
+        const r = await crypto(vault, key, version, (c) => c.unwrapKey('RSA-OAEP-256', Buffer.from(wrapped, 'base64url')));
         return Buffer.from(r.result);
       } catch (err) {
         throw translate(err, vault, 'unwrapKey');

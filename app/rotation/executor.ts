@@ -4,7 +4,8 @@
 // the run (`failed-needs-operator`) and the queue fails its parents, so no primary step runs after a failed
 // secondary one.
 import type { Estate, InventoryVersion, Protector } from '../../domain/estate/model.js';
-import { blockedBy, completeStep, failStep, isTerminal, startStep, type RotationRun, type RunStep, type StepOutcome } from '../../domain/rotation/run.js';
+import { randomUUID } from 'node:crypto';
+import { blockedBy, claimStep, completeStep, failStep, isTerminal, releaseClaim, renewClaim, type RotationRun, type RunStep, type StepOutcome } from '../../domain/rotation/run.js';
 import type { Clock, Logger } from '../ports.js';
 import { generateRsaMaterial, sealMaterial, unsealMaterial } from './material.js';
 import type { ProtectorSwitchPort, RotationKeys, RotationLedger } from './ports.js';
@@ -24,6 +25,13 @@ export interface RotationDeps {
   readonly log: Logger;
   /** Data-plane URL of a vault, e.g. `https://<vault>.vault.azure.net/`: server keys name versions by full kid. */
   readonly vaultUrl: (vault: string) => string;
+  /**
+   * How long a worker's claim on a step lasts without renewal (default 30 s; hosts use ROTATION_LOCK_MS). A step
+   * abandoned by a killed worker is taken over once it lapses.
+   */
+  readonly claimMs?: number;
+  /** A fresh claim token (default randomUUID). */
+  readonly newToken?: () => string;
   /** What the `rewrap-deks` step of a cosmos-always-encrypted rotation needs; absent, that step fails the run. */
   readonly alwaysEncrypted?: AlwaysEncryptedRewrap;
 }
@@ -58,16 +66,29 @@ export type StepResult = 'done' | 'already-done' | 'run-ended';
 
 const iso = (deps: RotationDeps): string => new Date(deps.clock.now()).toISOString();
 
-async function advance(deps: RotationDeps, runId: string, change: (run: RotationRun) => RotationRun | null): Promise<RotationRun> {
+type Stored = { readonly run: RotationRun; readonly etag: string };
+
+/**
+ * Compare-and-set of the run: `change` is applied to the stored run and written with its ETag; on a conflict the run
+ * is read again and `change` applied again. `known` is a version the caller already holds (just read or just
+ * written): it saves the first read, and a stale one only costs the conflict.
+ */
+async function advanceFrom(deps: RotationDeps, runId: string, known: Stored | null, change: (run: RotationRun) => RotationRun | null): Promise<Stored> {
+  let current = known;
   for (let attempt = 0; attempt < 10; attempt++) {
-    const current = await deps.ledger.get(runId);
+    current ??= await deps.ledger.get(runId);
     if (!current) throw new NonRetryableStepError('unknown_run', `rotation ${runId} is not in the ledger`);
     const next = change(current.run);
-    if (next === null) return current.run;
+    if (next === null) return current;
     const saved = await deps.ledger.update(next, current.etag);
-    if (saved.ok) return next;
+    if (saved.ok) return { run: next, etag: saved.etag };
+    current = null;
   }
   throw new Error(`rotation ${runId}: the ledger kept changing`);
+}
+
+async function advance(deps: RotationDeps, runId: string, change: (run: RotationRun) => RotationRun | null): Promise<RotationRun> {
+  return (await advanceFrom(deps, runId, null, change)).run;
 }
 
 function protectorOf(deps: RotationDeps, run: RotationRun): Protector {
@@ -86,7 +107,10 @@ function kidOf(run: RotationRun, vault: string): StepOutcome | undefined {
   return run.steps.find((s) => (s.kind === 'install-version' || s.kind === 'rotate-key') && s.vault === vault && s.status === 'done')?.outcome;
 }
 
-async function perform(deps: RotationDeps, run: RotationRun, step: RunStep): Promise<StepOutcome> {
+/** Re-checks, in the ledger, that this worker still holds the step right before an effect outside it (R-2). */
+type Fence = () => Promise<void>;
+
+async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fence: Fence): Promise<StepOutcome> {
   const protector = protectorOf(deps, run);
   const key = protector.keyName;
   switch (step.kind) {
@@ -120,6 +144,7 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep): Pro
       if (!sealed) throw new NonRetryableStepError('material_lost', 'the staged material is gone before every vault holds it');
       const jwk = await unsealMaterial(deps.keys, sealed);
       const hsm = newest(versions)?.kty === 'RSA-HSM' || protector.rotation?.keyType === 'RSA-HSM';
+      await fence();
       const created = await deps.keys.importVersion(vault, key, jwk, { [ROTATION_TAG]: run.id }, hsm);
       return { kid: created.kid, version: created.version, thumbprint: created.thumbprint };
     }
@@ -130,6 +155,7 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep): Pro
       if (done) return { version: done.version, thumbprint: done.thumbprint, note: 'already rotated' };
       // A crash between rotate and tag leaves an untagged version newer than the run: adopt it (I1).
       const orphan = versions.find((v) => !v.tags[ROTATION_TAG] && (v.created ?? 0) >= Date.parse(run.createdAt));
+      if (!orphan) await fence();
       const created = orphan ? { version: orphan.version, thumbprint: orphan.thumbprint } : await deps.keys.rotate(vault, key);
       await deps.keys.tagVersion(vault, key, created.version, { [ROTATION_TAG]: run.id });
       return { version: created.version, thumbprint: created.thumbprint };
@@ -145,6 +171,7 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep): Pro
       const installed = member ? kidOf(run, member.vault) : undefined;
       if (!member || !installed?.version) throw new NonRetryableStepError('no_new_version', `no new version recorded for ${step.member}`);
       const kid = `${deps.vaultUrl(member.vault).replace(/\/$/, '')}/keys/${key}/${installed.version}`;
+      await fence();
       await deps.protectors.addServerKey(member.resourceId, kid);
       await deps.protectors.setProtector(member.resourceId, kid);
       return { kid, version: installed.version };
@@ -202,10 +229,34 @@ export async function executeStep(deps: RotationDeps, runId: string, n: number):
   const blocked = blockedBy(stored.run, n);
   if (blocked) throw new StepNotReadyError(`step ${n} waits: ${blocked}`);
 
-  const running = await advance(deps, runId, (run) => (run.steps.find((s) => s.n === n)?.status === 'done' ? null : startStep(run, n, iso(deps))));
+  // Claim the step (fenced, R-2): a live claim of another worker means it is running there — wait, do not run it
+  // twice. Ledger writes per step: the claim, one renewal right before each outside effect, and the completion, each
+  // from the version in hand.
+  const token = (deps.newToken ?? randomUUID)();
+  const claimMs = deps.claimMs ?? 30_000;
+  let held: string | null = null;
+  let latest = await advanceFrom(deps, runId, stored, (run) => {
+    const d = claimStep(run, n, token, deps.clock.now(), claimMs);
+    held = d.kind === 'held' ? d.until : null;
+    return d.kind === 'claimed' ? d.run : null;
+  });
+  if (held !== null) throw new StepNotReadyError(`step ${n} is being run by another worker (its claim runs until ${String(held)})`);
+  if (latest.run.steps.find((s) => s.n === n)?.status === 'done') return 'already-done';
+  const fence: Fence = async () => {
+    let lost = false;
+    latest = await advanceFrom(deps, runId, latest, (run) => {
+      const renewed = renewClaim(run, n, token, deps.clock.now(), claimMs);
+      lost = renewed === null;
+      return renewed;
+    });
+    if (lost) throw new StepNotReadyError(`step ${n}: this worker's claim lapsed and may have passed to another; not acting`);
+  };
+  // Long steps (a rewrap campaign) keep their claim alive; a failed renewal only means the next fence will refuse.
+  const heartbeat = setInterval(() => void fence().catch(() => undefined), Math.max(1000, Math.floor(claimMs / 3)));
+  heartbeat.unref();
   try {
-    const outcome = await perform(deps, running, step);
-    const after = await advance(deps, runId, (run) => (run.steps.find((s) => s.n === n)?.status === 'done' ? null : completeStep(run, n, outcome, iso(deps))));
+    const outcome = await perform(deps, latest.run, step, fence).finally(() => clearInterval(heartbeat));
+    const { run: after } = await advanceFrom(deps, runId, latest, (run) => (run.steps.find((s) => s.n === n)?.status === 'done' ? null : completeStep(run, n, outcome, iso(deps))));
     deps.log.info({ rotation: runId, step: n, kind: step.kind, vault: step.vault, member: step.member }, 'rotation step done');
     if (after.status === 'completed') await deps.ledger.releaseLock(after.protector, runId);
     return 'done';
@@ -215,6 +266,9 @@ export async function executeStep(deps: RotationDeps, runId: string, n: number):
       await deps.ledger.releaseLock(failed.protector, runId);
       await deps.ledger.dropStaged(runId);
       deps.log.error({ rotation: runId, step: n, kind: step.kind, code: err.code }, 'rotation failed; needs an operator');
+    } else {
+      // The queue retries this step: let the next attempt in at once (best effort; else the claim just lapses).
+      await advanceFrom(deps, runId, latest, (run) => releaseClaim(run, n, token)).catch(() => undefined);
     }
     throw err;
   }

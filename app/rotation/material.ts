@@ -5,6 +5,7 @@
 // new version. Plaintext exists only in memory; buffers are zeroed after use (strings cannot be, and are
 // dropped). Never in job payloads, logs or errors (I8).
 import { createCipheriv, createDecipheriv, generateKeyPair, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { RotationKeys, RsaJwk } from './ports.js';
@@ -33,11 +34,32 @@ export class StagedMaterialError extends Error {
 const generateRsa = promisify(generateKeyPair);
 
 /**
- * Async: RSA key generation takes 50–700 ms of CPU (2048–3072 bits), run on the libuv pool so the worker's event loop
- * keeps serving its other jobs, lock renewals and Redis meanwhile.
+ * Key generations running at once. Each keeps a core busy for 0.1–0.7 s (RSA 2048–3072 with OpenSSL 3), and the
+ * libuv pool would run four: on a two-core worker they would leave the event loop (every other step, lock renewals,
+ * Redis) a third of a core. So one core is left to the loop; the rest wait their turn, first come first served.
+ */
+const KEYGEN_PARALLELISM = Math.max(1, Number(process.env['KS_KEYGEN_PARALLELISM'] ?? 0) || availableParallelism() - 1);
+let keygens = 0;
+const keygenQueue: Array<() => void> = [];
+
+async function withKeygenSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (keygens < KEYGEN_PARALLELISM) keygens++;
+  else await new Promise<void>((resolve) => keygenQueue.push(resolve));
+  try {
+    return await work();
+  } finally {
+    // Hand the slot to the next waiter, or give it back.
+    const next = keygenQueue.shift();
+    if (next) next();
+    else keygens--;
+  }
+}
+
+/**
+ * Async, on the libuv pool, so the worker's event loop keeps serving its other jobs, lock renewals and Redis meanwhile.
  */
 export async function generateRsaMaterial(bits: 2048 | 3072): Promise<RsaJwk> {
-  const { privateKey } = await generateRsa('rsa', { modulusLength: bits });
+  const { privateKey } = await withKeygenSlot(() => generateRsa('rsa', { modulusLength: bits }));
   const jwk = privateKey.export({ format: 'jwk' });
   const parts = ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const;
   for (const p of parts) if (typeof jwk[p] !== 'string') throw new StagedMaterialError('generated key lacks a JWK field');

@@ -24,6 +24,18 @@ export interface RunStep extends PlanStep {
   readonly finishedAt?: string;
   readonly outcome?: StepOutcome;
   readonly error?: { readonly code: string; readonly message: string };
+  /** Who is executing the step, and until when that holds unless renewed (see claimStep). */
+  readonly claim?: StepClaim;
+}
+
+/**
+ * A worker's fenced claim on a step (reliability.md R-2): the queue's own job lock can expire under a worker that is
+ * alive but stalled, and then a second worker runs the same step. Only the holder of an unexpired claim may start
+ * the step's side effect, and it re-checks (renews) the claim in the ledger, by compare-and-set, right before it.
+ */
+export interface StepClaim {
+  readonly token: string;
+  readonly until: string;
 }
 
 export interface RotationRun {
@@ -93,23 +105,54 @@ export function blockedBy(run: RotationRun, n: number): string | null {
   return null;
 }
 
+/** `token` gives its claim up (its attempt failed and will be retried): the next attempt need not wait for it to lapse. */
+export function releaseClaim(run: RotationRun, n: number, token: string): RotationRun | null {
+  const step = run.steps.find((s) => s.n === n);
+  return step?.claim?.token === token ? unclaimed(run, n) : null;
+}
+
+/** Step n without its claim (a finished step is nobody's). */
+function unclaimed(run: RotationRun, n: number): RotationRun {
+  return { ...run, steps: run.steps.map((s) => (s.n === n && s.claim ? (({ claim: _claim, ...rest }) => rest)(s) : s)) };
+}
+
 function withStep(run: RotationRun, n: number, patch: Partial<RunStep>, nowIso: string, status: RunStatus = run.status): RotationRun {
   return { ...run, status, updatedAt: nowIso, steps: run.steps.map((s) => (s.n === n ? { ...s, ...patch } : s)) };
 }
 
-export function startStep(run: RotationRun, n: number, nowIso: string): RotationRun {
+export type ClaimDecision =
+  | { readonly kind: 'claimed'; readonly run: RotationRun }
+  /** Another worker's claim is still live: wait for it to finish or to lapse. */
+  | { readonly kind: 'held'; readonly until: string }
+  | { readonly kind: 'done' };
+
+/** Step n for the worker holding `token`, for `leaseMs` from `nowMs`: a new attempt unless the claim is already its own. */
+export function claimStep(run: RotationRun, n: number, token: string, nowMs: number, leaseMs: number): ClaimDecision {
   const step = run.steps.find((s) => s.n === n);
-  return withStep(run, n, { status: 'running', attempts: (step?.attempts ?? 0) + 1, startedAt: nowIso }, nowIso);
+  if (!step || step.status === 'done') return { kind: 'done' };
+  const claim = step.claim;
+  if (claim && claim.token !== token && Date.parse(claim.until) > nowMs) return { kind: 'held', until: claim.until };
+  const nowIso = new Date(nowMs).toISOString();
+  const mine = claim?.token === token;
+  const until = new Date(nowMs + leaseMs).toISOString();
+  return { kind: 'claimed', run: withStep(run, n, { status: 'running', attempts: step.attempts + (mine ? 0 : 1), startedAt: mine ? (step.startedAt ?? nowIso) : nowIso, claim: { token, until } }, nowIso) };
+}
+
+/** The claim extended by `leaseMs`, or null when `token` no longer holds a live claim on step n (do not act). */
+export function renewClaim(run: RotationRun, n: number, token: string, nowMs: number, leaseMs: number): RotationRun | null {
+  const step = run.steps.find((s) => s.n === n);
+  if (!step || step.status !== 'running' || step.claim?.token !== token || Date.parse(step.claim.until) <= nowMs) return null;
+  return withStep(run, n, { claim: { token, until: new Date(nowMs + leaseMs).toISOString() } }, new Date(nowMs).toISOString());
 }
 
 export function completeStep(run: RotationRun, n: number, outcome: StepOutcome, nowIso: string): RotationRun {
-  const next = withStep(run, n, { status: 'done', finishedAt: nowIso, outcome }, nowIso);
+  const next = withStep(unclaimed(run, n), n, { status: 'done', finishedAt: nowIso, outcome }, nowIso);
   return next.steps.every((s) => s.status === 'done') ? { ...next, status: 'completed' } : next;
 }
 
 /** A failed step fails the run: an operator decides what next (nothing rolls forward on its own). */
 export function failStep(run: RotationRun, n: number, error: { code: string; message: string }, nowIso: string): RotationRun {
-  return withStep(run, n, { status: 'failed', finishedAt: nowIso, error }, nowIso, 'failed-needs-operator');
+  return withStep(unclaimed(run, n), n, { status: 'failed', finishedAt: nowIso, error }, nowIso, 'failed-needs-operator');
 }
 
 /** Percentage of steps done, for progress bars. */

@@ -1,10 +1,17 @@
 // Rotation run transitions: ids safe for BullMQ (R-5), and I2 enforced whatever order steps are offered in.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blockedBy, completeStep, failStep, isRotationId, newRun, rotationId, startStep, stepJobId, type RotationRun } from '../../../domain/rotation/run.js';
+import { blockedBy, claimStep, completeStep, failStep, isRotationId, newRun, releaseClaim, renewClaim, rotationId, stepJobId, type RotationRun } from '../../../domain/rotation/run.js';
 import type { RotationPlan } from '../../../domain/rotation/steps.js';
 
 const NOW = '2026-11-22T00:00:00.000Z';
+
+/** Step n started by a worker (its claim). */
+function startStep(run: RotationRun, n: number, nowIso: string): RotationRun {
+  const d = claimStep(run, n, 'worker', Date.parse(nowIso), 30_000);
+  if (d.kind !== 'claimed') throw new Error(`step ${n}: ${d.kind}`);
+  return d.run;
+}
 const plan: RotationPlan = {
   protector: 'orders-sql',
   strategy: 'import',
@@ -80,5 +87,66 @@ describe('run transitions', () => {
     expect(run.status).toBe('completed');
     const failed = failStep(startStep(newRun(plan, 'rot-x-1-b', 'test', NOW), 1, NOW), 1, { code: 'x', message: 'y' }, NOW);
     expect(failed.status).toBe('failed-needs-operator');
+  });
+});
+
+describe('step claims (R-2)', () => {
+  const T0 = Date.parse(NOW);
+  const LEASE = 30_000;
+  const base = (): RotationRun => newRun(plan, 'rot-orders-sql-claims', 'test', NOW);
+  const claimed = (run: RotationRun, token: string, at: number): RotationRun => {
+    const d = claimStep(run, 3, token, at, LEASE);
+    if (d.kind !== 'claimed') throw new Error(`expected a claim, got ${d.kind}`);
+    return d.run;
+  };
+
+  it.each([
+    ['free step', null, T0, 'claimed'],
+    ['own live claim', 'a', T0 + 10_000, 'claimed'],
+    ["another's live claim", 'b', T0 + 10_000, 'held'],
+    ["another's claim at its very end", 'b', T0 + LEASE, 'claimed'],
+    ["another's lapsed claim", 'b', T0 + LEASE + 1, 'claimed'],
+  ] as const)('%s → %s', (_name, holder, at, expected) => {
+    const run = holder === null ? base() : claimed(base(), holder, T0);
+    expect(claimStep(run, 3, 'a', at, LEASE).kind).toBe(expected);
+  });
+
+  it('a new holder is a new attempt; renewing its own claim is not; a done step is never claimed', () => {
+    const a = claimed(base(), 'a', T0);
+    expect(a.steps[2]).toMatchObject({ status: 'running', attempts: 1, claim: { token: 'a', until: new Date(T0 + LEASE).toISOString() } });
+    expect(claimed(a, 'a', T0 + 1000).steps[2]?.attempts).toBe(1);
+    expect(claimed(a, 'b', T0 + LEASE + 1).steps[2]?.attempts).toBe(2);
+    const done = completeStep(claimed(base(), 'a', T0), 3, { note: 'ok' }, NOW);
+    expect(done.steps[2]?.claim).toBeUndefined();
+    expect(claimStep(done, 3, 'b', T0, LEASE)).toEqual({ kind: 'done' });
+  });
+
+  it('only the holder of a live claim renews it; release hands it back to anyone at once', () => {
+    const a = claimed(base(), 'a', T0);
+    expect(renewClaim(a, 3, 'a', T0 + 20_000, LEASE)?.steps[2]?.claim?.until).toBe(new Date(T0 + 20_000 + LEASE).toISOString());
+    expect(renewClaim(a, 3, 'b', T0 + 20_000, LEASE)).toBeNull();
+    expect(renewClaim(a, 3, 'a', T0 + LEASE + 1, LEASE)).toBeNull();
+    expect(releaseClaim(a, 3, 'b')).toBeNull();
+    const released = releaseClaim(a, 3, 'a');
+    expect(released?.steps[2]?.claim).toBeUndefined();
+    expect(claimStep(released as RotationRun, 3, 'b', T0 + 1, LEASE).kind).toBe('claimed');
+  });
+
+  it('property: whatever the interleaving of claims and renewals, at most one token can act (renew) at any instant', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ who: fc.constantFrom('a', 'b', 'c'), dt: fc.integer({ min: 0, max: 40_000 }), op: fc.constantFrom('claim', 'renew') }), { maxLength: 40 }), (ops) => {
+        let run = base();
+        let t = T0;
+        for (const o of ops) {
+          t += o.dt;
+          if (o.op === 'claim') {
+            const d = claimStep(run, 3, o.who, t, LEASE);
+            if (d.kind === 'claimed') run = d.run;
+          } else run = renewClaim(run, 3, o.who, t, LEASE) ?? run;
+          const actors = ['a', 'b', 'c'].filter((w) => renewClaim(run, 3, w, t, LEASE) !== null);
+          expect(actors.length).toBeLessThanOrEqual(1);
+        }
+      }),
+    );
   });
 });

@@ -1,0 +1,92 @@
+// RotationLedger contract against the memory fake and Table Storage on a real Azurite: compare-and-set updates (a
+// stale writer loses), create-once, one lock per protector held by one run, staged material per run, listings.
+import { describe, expect, it } from 'vitest';
+import { TableRotationLedger } from '../../adapters/tables/rotationLedger.js';
+import { MemoryRotationLedger } from '../../app/rotation/memoryLedger.js';
+import type { RotationLedger } from '../../app/rotation/ports.js';
+import { claimStep, newRun, type RotationRun } from '../../domain/rotation/run.js';
+import { uniqueTableName, useAzurite } from '../support/azurite.js';
+
+const azurite = useAzurite();
+
+function run(id: string, protector = 'orders-sql'): RotationRun {
+  return newRun(
+    {
+      protector,
+      strategy: 'import',
+      preflight: [{ check: 'strategy', ok: true, reason: 'import' }],
+      steps: [
+        { n: 1, kind: 'preflight' },
+        { n: 2, kind: 'install-version', role: 'secondary', member: '/s/wus', vault: 'kv-wus' },
+      ],
+    },
+    id,
+    'test',
+    '2026-11-22T10:00:00.000Z',
+  );
+}
+
+function ledgerContract(name: string, make: () => RotationLedger & { listRunning(): Promise<RotationRun[]>; listByProtector(p: string): Promise<RotationRun[]> }): void {
+  describe(`RotationLedger contract: ${name}`, () => {
+    it('creates a run once and reads it back whole, claims included', async () => {
+      const l = make();
+      const r = run('rot-a-1');
+      expect((await l.create(r)).ok).toBe(true);
+      expect((await l.create(r)).ok).toBe(false);
+      const got = await l.get(r.id);
+      expect(got?.run).toEqual(r);
+      const claimed = claimStep(r, 2, 'token-1', Date.parse('2026-11-22T10:00:01Z'), 30_000);
+      if (claimed.kind !== 'claimed') throw new Error('not claimed');
+      expect((await l.update(claimed.run, got?.etag ?? '')).ok).toBe(true);
+      expect((await l.get(r.id))?.run.steps[1]?.claim).toEqual({ token: 'token-1', until: '2026-11-22T10:00:31.000Z' });
+      expect(await l.get('rot-missing')).toBeNull();
+    });
+
+    it('compare-and-set: of two writers from the same version, exactly one lands', async () => {
+      const l = make();
+      const r = run('rot-b-1');
+      await l.create(r);
+      const read = await l.get(r.id);
+      const a = await l.update({ ...r, requestedBy: 'a' }, read?.etag ?? '');
+      const b = await l.update({ ...r, requestedBy: 'b' }, read?.etag ?? '');
+      expect([a.ok, b.ok]).toEqual([true, false]);
+      expect((await l.get(r.id))?.run.requestedBy).toBe('a');
+      expect((await l.update({ ...r, id: 'rot-none' }, read?.etag ?? '')).ok).toBe(false);
+    });
+
+    it('one lock per protector, held by one run, released only by its holder', async () => {
+      const l = make();
+      expect(await l.acquireLock('orders-sql', 'rot-1')).toBe(true);
+      expect(await l.acquireLock('orders-sql', 'rot-1')).toBe(true);
+      expect(await l.acquireLock('orders-sql', 'rot-2')).toBe(false);
+      expect(await l.acquireLock('cards-ae', 'rot-2')).toBe(true);
+      await l.releaseLock('orders-sql', 'rot-2');
+      expect(await l.acquireLock('orders-sql', 'rot-3')).toBe(false);
+      await l.releaseLock('orders-sql', 'rot-1');
+      expect(await l.acquireLock('orders-sql', 'rot-3')).toBe(true);
+    });
+
+    it('keeps staged material per run until dropped (dropping twice is fine)', async () => {
+      const l = make();
+      await l.putStaged('rot-s-1', 'sealed-one');
+      await l.putStaged('rot-s-2', 'x'.repeat(100_000));
+      expect(await l.getStaged('rot-s-1')).toBe('sealed-one');
+      expect(await l.getStaged('rot-s-2')).toHaveLength(100_000);
+      await l.dropStaged('rot-s-1');
+      await l.dropStaged('rot-s-1');
+      expect(await l.getStaged('rot-s-1')).toBeNull();
+    });
+
+    it('lists running runs and the runs of a protector', async () => {
+      const l = make();
+      await l.create(run('rot-l-1', 'p1'));
+      await l.create({ ...run('rot-l-2', 'p1'), status: 'completed' });
+      await l.create(run('rot-l-3', 'p2'));
+      expect((await l.listRunning()).map((r) => r.id).filter((id) => id.startsWith('rot-l-')).sort()).toEqual(['rot-l-1', 'rot-l-3']);
+      expect((await l.listByProtector('p1')).map((r) => r.id).sort()).toEqual(['rot-l-1', 'rot-l-2']);
+    });
+  });
+}
+
+ledgerContract('memory', () => new MemoryRotationLedger());
+ledgerContract('table', () => new TableRotationLedger(azurite().connection, { runsTable: uniqueTableName('runs'), locksTable: uniqueTableName('locks') }));

@@ -4,7 +4,6 @@ import { readBody } from '../../adapters/http/readBody.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { AsyncOperations } from './asyncOperations.js';
 import { internalError } from './errors.js';
 import { WriteHistory } from './history.js';
@@ -12,6 +11,7 @@ import { checkKey } from './keyAccess.js';
 import { ArmSqlService, type ArmResponse } from './service.js';
 import { ServerRegistry } from './state.js';
 import type { ArmSqlEmulator, ArmSqlEmulatorOptions } from './types.js';
+import { listenOnLoopback } from '../listen.js';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -71,14 +71,7 @@ export async function startArmSqlEmulator(o: ArmSqlEmulatorOptions): Promise<Arm
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  port = (server.address() as AddressInfo).port;
+  port = await listenOnLoopback(server, o.port);
 
   return {
     endpoint: endpoint(),

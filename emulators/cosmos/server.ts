@@ -5,7 +5,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { readBody } from '../../adapters/http/readBody.js';
 import { RoleAssignments } from './access.js';
 import { entityTooLarge, errorBody, internalError } from './errors.js';
@@ -14,6 +13,7 @@ import { CosmosService, type CosmosResponse } from './service.js';
 import { CosmosStore, storedCek } from './store.js';
 import type { CosmosEmulator, CosmosEmulatorOptions, CosmosRole, CosmosWriteEntry, SeedCek } from './types.js';
 import { validId } from './validate.js';
+import { listenOnLoopback } from '../listen.js';
 
 /** Cosmos's request size limit (2 MB). */
 const MAX_BODY = 2 * 1024 * 1024;
@@ -129,14 +129,7 @@ export async function startCosmosEmulator(o: CosmosEmulatorOptions): Promise<Cos
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  port = (server.address() as AddressInfo).port;
+  port = await listenOnLoopback(server, o.port);
 
   return {
     endpoint: endpoint(),

@@ -6,12 +6,12 @@ import { readBody } from '../../adapters/http/readBody.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { verifyHmacRequest } from './hmac.js';
 import { SlidingWindowLimiter } from './rateLimit.js';
 import type { RateLimitOptions } from './rateLimit.js';
 import { describeIssues, sendRequestSchema } from './schema.js';
 import type { SendRequest } from './schema.js';
+import { listenOnLoopback } from '../listen.js';
 
 export interface EmailAddress {
   readonly address: string;
@@ -241,11 +241,7 @@ export async function startEmailCapture(options: EmailCaptureOptions): Promise<E
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
   endpoint = `https://localhost:${port}/`;
 
   return {

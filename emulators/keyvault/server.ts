@@ -5,7 +5,6 @@ import { readBody } from '../../adapters/http/readBody.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import { handleAdmin } from './admin.js';
@@ -13,6 +12,7 @@ import { VaultState } from './store.js';
 import { resolveLimits } from './throttle.js';
 import type { AuditRecord, EmulatedVault, KeyPermission, KeyVaultEmulator, KeyVaultEmulatorOptions, NetworkAcls } from './types.js';
 import { VaultService, type VaultResponse } from './vaultService.js';
+import { listenOnLoopback } from '../listen.js';
 
 const VAULT_HOST_SUFFIX = '.vault.localhost';
 const MAX_BODY = 4 * 1024 * 1024;
@@ -135,14 +135,7 @@ export async function startKeyVaultEmulator(o: KeyVaultEmulatorOptions): Promise
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  port = (server.address() as AddressInfo).port;
+  port = await listenOnLoopback(server, o.port);
   return api;
 }
 

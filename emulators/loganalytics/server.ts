@@ -6,7 +6,6 @@ import { readBody } from '../../adapters/http/readBody.js';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readLocalToken } from '../../adapters/azure/localCredential.js';
 import { AZKV_AUDIT_COLUMNS } from './azkvRows.js';
 import { AZURE_ACTIVITY_COLUMNS } from './activityRows.js';
@@ -14,6 +13,7 @@ import type { LogColumn, LogRow } from './columns.js';
 import { wireValue } from './columns.js';
 import { applySteps, KqlSyntaxError, parseQuery } from './kql.js';
 import { parseTimespan } from './timespan.js';
+import { listenOnLoopback } from '../listen.js';
 
 export interface LogAnalyticsEmulatorOptions {
   readonly tls: { readonly certPem: string; readonly keyPem: string };
@@ -153,11 +153,7 @@ export async function startLogAnalyticsEmulator(options: LogAnalyticsEmulatorOpt
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
 
   return {
     endpoint: `https://localhost:${port}/v1`,

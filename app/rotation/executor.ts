@@ -182,7 +182,7 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
         const actual = await deps.protectors.getProtector(member.resourceId);
         if (!expected || !actual.kid?.endsWith(`/${expected}`)) throw new NonRetryableStepError('protector_mismatch', `${member.resourceId} protector is ${actual.serverKeyName}, expected version ${expected}`);
       }
-      return { note: 'every member uses the new version' };
+      return { note: protector.kind === 'sql-tde' ? 'every member uses the new version' : 'no server protector to check: this kind uses the key version its data is wrapped with' };
     }
     case 'retain-previous': {
       // Nothing is disabled or deleted by a rotation (I3): count what stays enabled for backups and replicas.

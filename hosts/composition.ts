@@ -32,7 +32,7 @@ import { deriveProtector } from '../domain/health/report.js';
 import { loadState } from '../app/persist.js';
 import { createRotationServices } from './rotation.js';
 import type { Config } from './config.js';
-import { ConfigError } from './config.js';
+import { ConfigError, vaultUrlResolver } from './config.js';
 import type { DependencyStatus, FunctionsConfig, Services } from '../functions/services.js';
 
 
@@ -162,7 +162,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   };
   const ingestDeps: IngestDeps = { index, state, poison, alerts, clock, log };
   const heartbeats = new Heartbeats(redis, { prefix: config.REDIS_KEY_PREFIX });
-  const vaultUrl = (vault: string): string => config.KEYVAULT_URL_TEMPLATE.replace('{vault}', vault);
+  const vaultUrl = vaultUrlResolver(config, estate);
   const inventory = createKeyVaultInventoryReader({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies });
   const logs = config.LOG_ANALYTICS_WORKSPACE_ID
     ? createAuditLogReader({

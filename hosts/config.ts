@@ -1,6 +1,7 @@
 // Runtime configuration from environment variables, validated once at start-up with zod. An invalid setting
 // stops the process with a message naming the variable. Documented in README.md and local.settings.sample.json.
 import { z } from 'zod';
+import type { Estate } from '../domain/estate/model.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const positiveInt = z.coerce.number().int().positive();
@@ -32,7 +33,11 @@ export const configSchema = z
     LOG_ANALYTICS_WORKSPACE_ID: z.string().min(1).optional(),
     LOG_ANALYTICS_ENDPOINT: z.url().optional(),
     RECONCILE_LOOKBACK_MINUTES: positiveInt.default(60),
-    KEYVAULT_URL_TEMPLATE: z.string().includes('{vault}').default('https://{vault}.vault.azure.net/'),
+    /**
+     * Overrides every vault's data-plane URL (`{vault}` is replaced by its name): the local emulators, a private
+     * DNS name. Unset, each vault's estate `uri` is used (default https://<name>.vault.azure.net/).
+     */
+    KEYVAULT_URL_TEMPLATE: z.string().includes('{vault}').optional(),
     /** Event Hubs: a connection string, or a namespace (identity-based). Absent: no Event Hubs consumer. */
     EVENTHUB_CONNECTION_STRING: z.string().min(1).optional(),
     EVENTHUB_NAMESPACE: z.string().min(1).optional(),
@@ -84,4 +89,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
   throw new ConfigError(`invalid configuration — ${problems.join('; ')}`);
+}
+
+/** A vault's data-plane URL: KEYVAULT_URL_TEMPLATE when set, else the estate's `uri` for it (sovereign clouds, custom names). */
+export function vaultUrlResolver(config: Pick<Config, 'KEYVAULT_URL_TEMPLATE'>, estate: Estate): (vault: string) => string {
+  const template = config.KEYVAULT_URL_TEMPLATE;
+  if (template !== undefined) return (vault) => template.replace('{vault}', vault);
+  return (vault) => estate.vaults.get(vault.toLowerCase())?.uri ?? `https://${vault}.vault.azure.net/`;
 }

@@ -16,6 +16,7 @@ import { createRewrapQueue, startRewrapWorker } from '../adapters/queue/rewrapQu
 import { RedisVaultBudget } from '../adapters/redis/vaultBudget.js';
 import type { RewrapStatus } from '../app/rewrap/rewrapJobs.js';
 import { buildRewrapRequest } from '../domain/rewrap/request.js';
+import { sustainableRatePerSec, type VaultCeiling } from '../domain/rewrap/budget.js';
 import { disableOldVersion, type DisableResult } from '../app/retirement/disableVersion.js';
 import { createProtectorUsage } from '../app/retirement/usage.js';
 import { createRotationQueue, startRotationWorker } from '../adapters/queue/rotationQueue.js';
@@ -24,7 +25,7 @@ import type { TableConnection } from '../adapters/tables/connection.js';
 import type { Estate } from '../domain/estate/model.js';
 import type { RotationRun } from '../domain/rotation/run.js';
 import type { AzureAccess } from './composition.js';
-import type { Config } from './config.js';
+import { vaultUrlResolver, type Config } from './config.js';
 
 /** ARM refusals (403, the geo rule, a missing key) cannot be fixed by retrying: they stop the run for an operator. */
 function nonRetryableArm(port: ProtectorSwitchPort): ProtectorSwitchPort {
@@ -64,6 +65,15 @@ export type StartRewrapResult =
   | { readonly kind: 'unknown-protector' | 'bad-request'; readonly error: string }
   | { readonly kind: 'queued'; readonly status: RewrapStatus };
 
+/**
+ * Key creations (import, rotate) per vault: limits.md K6 allows 20 software creations per 10-s window (an HSM one
+ * weighs 2). Paced with a burst of one and 200 ms of jitter allowance, so that no window of the vault ever sees more
+ * than 20 from keysteward: 19 / 10.2 s ≈ 1.86 per second.
+ */
+const CREATE_CEILING: VaultCeiling = { units: 20, windowMs: 10_000 };
+const CREATE_BURST = 1;
+const CREATE_RATE_PER_SEC = sustainableRatePerSec(CREATE_CEILING, { burst: CREATE_BURST, guardMs: 200 });
+
 export function createRotationServices(input: {
   config: Config;
   access: AzureAccess;
@@ -80,13 +90,15 @@ export function createRotationServices(input: {
   workerConcurrency?: number;
 }): RotationServices {
   const { config, access } = input;
-  const vaultUrl = (vault: string): string => config.KEYVAULT_URL_TEMPLATE.replace('{vault}', vault);
+  const vaultUrl = vaultUrlResolver(config, input.estate);
   const ledger = new TableRotationLedger(input.tables);
   const catalogs = cosmosCekCatalogs({ credential: access.credential, setting: input.settings ?? ((name) => process.env[name]) });
   const wrapper = createKeyWrapper({ credential: access.credential, additionalPolicies: access.additionalPolicies });
   // One budget per vault for every campaign of every instance: N workers must not spend N× the vault's share.
   const rewrapRate = config.REWRAP_VAULT_UNITS_PER_SEC;
   const budget = new RedisVaultBudget(input.redis, { ratePerSec: rewrapRate, burst: Math.max(1, Math.round(rewrapRate / 50)), keyPrefix: config.REDIS_KEY_PREFIX, log: input.log });
+  // Key creations have a ceiling of their own per vault (K6), booked in Redis by every instance like the one above.
+  const creates = new RedisVaultBudget(input.redis, { ratePerSec: CREATE_RATE_PER_SEC, burst: CREATE_BURST, keyPrefix: `${config.REDIS_KEY_PREFIX}creates:`, log: input.log });
   const deps: RotationDeps = {
     estate: input.estate,
     ledger,
@@ -95,6 +107,7 @@ export function createRotationServices(input: {
     clock: input.clock,
     log: input.log,
     vaultUrl,
+    creates,
     claimMs: config.ROTATION_LOCK_MS,
     alwaysEncrypted: {
       catalogs,

@@ -1,0 +1,24 @@
+// Start-up configuration: where each vault is reached.
+import { describe, expect, it } from 'vitest';
+import { loadConfig, vaultUrlResolver } from '../../hosts/config.js';
+import { estateFrom } from '../support/estates.js';
+
+const estate = estateFrom({
+  vaults: [{ name: 'kv-cn', uri: 'https://kv-cn.vault.azure.cn/' }, { name: 'kv-plain' }],
+  protectors: [],
+});
+const base = { KEYSTEWARD_ESTATE: 'estate.json', STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
+
+describe('vaultUrlResolver', () => {
+  it('uses the estate vault uri (sovereign clouds, custom names) when no template is set', () => {
+    const url = vaultUrlResolver(loadConfig(base), estate);
+    expect(url('kv-cn')).toBe('https://kv-cn.vault.azure.cn/');
+    expect(url('KV-PLAIN')).toBe('https://kv-plain.vault.azure.net/');
+    expect(url('not-in-estate')).toBe('https://not-in-estate.vault.azure.net/');
+  });
+
+  it('a template overrides every vault (the local emulators)', () => {
+    const url = vaultUrlResolver(loadConfig({ ...base, KEYVAULT_URL_TEMPLATE: 'https://{vault}.vault.localhost:8443/' }), estate);
+    expect(url('kv-cn')).toBe('https://kv-cn.vault.localhost:8443/');
+  });
+});

@@ -42,7 +42,14 @@ export async function runRewrap(opts: { protector: string; to: string; from?: st
   // attempt left, which the host reports as failed — ends the wait.
   while (s.state !== 'completed' && s.state !== 'failed') {
     await sleep(1000);
-    s = (await hostRequest(base, 'GET', `/api/rewraps/${encodeURIComponent(s.request.id)}`)).body as unknown as StatusView;
+    const reply = await hostRequest(base, 'GET', `/api/rewraps/${encodeURIComponent(s.request.id)}`);
+    if (reply.status !== 200) {
+      if (tty) process.stderr.write('\n');
+      process.stderr.write(`cannot follow campaign ${s.request.id}: ${reply.status} ${String(reply.body['error'] ?? '')}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    s = reply.body as unknown as StatusView;
     const l = line(s);
     if (l !== last) process.stderr.write(tty ? `\r${l}\u001b[K` : `${l}\n`);
     last = l;

@@ -6,7 +6,7 @@
 // first CEK's plaintext and rewrapped as such — a silent, permanent loss of every item encrypted with it.
 import type { TokenCredential } from '@azure/core-auth';
 import { CosmosClient, EncryptionKeyResolverName, KeyEncryptionAlgorithm, type Database } from '@azure/cosmos';
-import type { CekCatalog, CekCatalogs, CekPage, CekRewrapResult } from '../../app/rewrap/cekPorts.js';
+import { CekAccessError, type CekCatalog, type CekCatalogs, type CekPage, type CekRewrapResult } from '../../app/rewrap/cekPorts.js';
 import { createCekFeed, type CosmosAuth } from './cekFeed.js';
 import { CosmosError } from './errors.js';
 import { cosmosStatusOf, toCosmosError } from './errors.js';
@@ -37,7 +37,16 @@ export function createCosmosCekCatalog(endpoint: string, auth: CosmosAuth, pageS
 
   return {
     close: () => client.dispose(),
-    list: (database, pageToken): Promise<CekPage> => feed(database, pageToken),
+    list: (database, pageToken): Promise<CekPage> => feed(database, pageToken).catch((err: unknown) => Promise.reject(accessOr(err))),
+
+    async listDatabases() {
+      try {
+        const { resources } = await client.databases.readAll().fetchAll();
+        return resources.map((d) => d.id).sort();
+      } catch (err) {
+        throw accessOr(toCosmosError('list databases', err));
+      }
+    },
 
     async rewrap(database, id, expectedKekKid, to, ops): Promise<CekRewrapResult> {
       try {
@@ -52,10 +61,16 @@ export function createCosmosCekCatalog(endpoint: string, auth: CosmosAuth, pageS
         if (status === null || !isCosmosResponse(err)) throw err;
         if (status === 412) return 'conflict';
         if (status === 404) return 'gone';
-        throw toCosmosError(`rewrap of client encryption key ${id} in database ${database}`, err);
+        throw accessOr(toCosmosError(`rewrap of client encryption key ${id} in database ${database}`, err));
       }
     },
   };
+}
+
+/** 401/403 become CekAccessError (the campaign stops; retrying cannot help); anything else stays as it is. */
+function accessOr(err: unknown): unknown {
+  if (err instanceof CosmosError && (err.status === 401 || err.status === 403)) return new CekAccessError(err.message);
+  return err;
 }
 
 /** An @azure/cosmos ErrorResponse (it carries the response headers), as opposed to an error from our own ops. */
@@ -64,25 +79,24 @@ function isCosmosResponse(err: unknown): boolean {
 }
 
 export function cosmosCekCatalogs(o: CosmosCekCatalogOptions): CekCatalogs {
-  const catalogs = new Map<string, ReturnType<typeof createCosmosCekCatalog>>();
+  const catalogs = new Map<string, { key: string | null; catalog: ReturnType<typeof createCosmosCekCatalog> }>();
   return {
     open(target) {
+      // The setting is read on every open: a regenerated account key is picked up without a restart.
+      const key = target.keySetting === null ? null : o.setting(target.keySetting);
+      // Named but empty: say which setting, never anything about its value.
+      if (key !== null && !key) throw new CekAccessError(`the app setting ${target.keySetting ?? ''} that should hold the account key of ${target.endpoint} is not set`);
       const cacheKey = `${target.endpoint}|${target.keySetting ?? ''}`;
-      let c = catalogs.get(cacheKey);
-      if (!c) {
-        let auth: CosmosAuth = { kind: 'aad', credential: o.credential };
-        if (target.keySetting !== null) {
-          const key = o.setting(target.keySetting);
-          // Named but empty: say which setting, never anything about its value.
-          if (!key) throw new CosmosError(`open ${target.endpoint}`, null, `AppSettingMissing:${target.keySetting}`);
-          auth = { kind: 'key', key };
-        }
-        catalogs.set(cacheKey, (c = createCosmosCekCatalog(target.endpoint, auth, o.pageSize)));
-      }
-      return c;
+      const cached = catalogs.get(cacheKey);
+      if (cached && cached.key === key) return cached.catalog;
+      cached?.catalog.close();
+      const auth: CosmosAuth = key === null ? { kind: 'aad', credential: o.credential } : { kind: 'key', key };
+      const catalog = createCosmosCekCatalog(target.endpoint, auth, o.pageSize);
+      catalogs.set(cacheKey, { key, catalog });
+      return catalog;
     },
     close() {
-      for (const c of catalogs.values()) c.close();
+      for (const c of catalogs.values()) c.catalog.close();
       catalogs.clear();
     },
   };

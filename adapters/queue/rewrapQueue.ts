@@ -52,7 +52,14 @@ export function createRewrapQueue(o: RewrapQueueOptions): RewrapQueue & { close(
     async enqueue(request) {
       const current = await read(request.id);
       if (current && current.state !== 'completed' && current.state !== 'failed') return current;
-      if (current) await (await queue.getJob(request.id))?.remove();
+      if (current) {
+        try {
+          await (await queue.getJob(request.id))?.remove();
+        } catch {
+          // Another request re-queued it between our read and the removal (it is locked now): that one is ours too.
+          return (await read(request.id)) ?? current;
+        }
+      }
       const job = await queue.add('rewrap', request, {
         jobId: request.id,
         attempts: ATTEMPTS,

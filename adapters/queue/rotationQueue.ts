@@ -3,7 +3,7 @@
 // (failParentOnFailure: a failed secondary step fails the run before any primary step). Jobs carry only the
 // run id and the step number (I8); job ids are `<runId>-s<n>` (never ':' or a plain integer), so enqueueing a run
 // twice adds nothing. Steps are idempotent, so a stalled job re-run by another worker does nothing twice.
-import { FlowProducer, Queue, UnrecoverableError, Worker, type FlowJob, type Job } from 'bullmq';
+import { DelayedError, FlowProducer, Queue, UnrecoverableError, Worker, type FlowJob, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RotationQueue } from '../../app/rotation/ports.js';
 import { abandonStep, executeStep, NonRetryableStepError, StepNotReadyError, type RotationDeps } from '../../app/rotation/executor.js';
@@ -89,12 +89,18 @@ export interface WorkerOptions extends QueueOptions {
 export function startRotationWorker(deps: RotationDeps, options: WorkerOptions): Worker<StepJobData> {
   const worker = new Worker<StepJobData>(
     ROTATION_QUEUE,
-    async (job: Job<StepJobData>) => {
+    async (job: Job<StepJobData>, token?: string) => {
       try {
         return await executeStep(deps, job.data.runId, job.data.n);
       } catch (err) {
         // The run is already marked failed-needs-operator: no retry, and the parent chain fails with it.
         if (err instanceof NonRetryableStepError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+        // Another worker holds the step: come back when its claim lapses, without spending an attempt (a live,
+        // slow step must not run the job out of attempts and fail the run under the worker still doing it).
+        if (err instanceof StepNotReadyError && err.retryAt !== null && token) {
+          await job.moveToDelayed(Math.max(err.retryAt, Date.now() + 250), token);
+          throw new DelayedError();
+        }
         if (err instanceof StepNotReadyError) throw err; // retried with backoff
         throw err instanceof Error ? err : new Error(String(err));
       }

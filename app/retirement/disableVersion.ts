@@ -9,7 +9,8 @@ import { parseVersionedKid, versionKeyOfKid } from '../../domain/rewrap/kid.js';
 import type { Millis } from '../../domain/time.js';
 import type { Logger } from '../ports.js';
 import type { DekStore } from '../rewrap/ports.js';
-import type { CekCatalogs, CekRecord } from '../rewrap/cekPorts.js';
+import { CekAccessError, type CekCatalogs, type CekRecord } from '../rewrap/cekPorts.js';
+import { parseKeyUri } from '../../domain/keyRef.js';
 import { listAllCeks } from '../rewrap/cekCampaign.js';
 import type { KeyAdmin, ProtectorUsage } from './ports.js';
 
@@ -42,11 +43,26 @@ export async function dekCountsByVersion(store: DekStore): Promise<{ counts: Map
   return { counts, unparsed };
 }
 
-/** Every CEK of the protector's databases, by a full listing; or why they cannot be listed. */
-async function listProtectorCeks(deps: DisableDeps, protector: Protector): Promise<{ records: CekRecord[] } | { unknown: string }> {
+/**
+ * Every CEK of the protector's Cosmos account, by a full listing; or why they cannot all be counted — no account
+ * known, no access, or CEKs naming this key without a version (they follow whatever version is current, so no
+ * version may be retired under them).
+ */
+async function listProtectorCeks(deps: DisableDeps, protector: Protector, version: RetiringVersion): Promise<{ records: CekRecord[] } | { unknown: string }> {
   if (!protector.alwaysEncrypted) return { unknown: `the estate names no alwaysEncrypted endpoint and databases for ${protector.id}` };
   if (!deps.ceks) return { unknown: 'this host cannot read Cosmos client encryption keys' };
-  const records = await listAllCeks(deps.ceks.open(protector.alwaysEncrypted), protector.alwaysEncrypted.databases);
+  let records: CekRecord[];
+  try {
+    records = await listAllCeks(deps.ceks.open(protector.alwaysEncrypted), protector.alwaysEncrypted.databases);
+  } catch (err) {
+    if (err instanceof CekAccessError) return { unknown: err.message };
+    throw err;
+  }
+  const versionless = records.filter((r) => {
+    const ref = parseKeyUri(r.kekKid);
+    return ref !== null && ref.version === null && ref.vault === version.vault && ref.key === version.key;
+  }).length;
+  if (versionless > 0) return { unknown: `${versionless} client encryption key(s) name ${version.vault}/${version.key} without a version` };
   return { records };
 }
 
@@ -70,7 +86,7 @@ export async function disableOldVersion(deps: DisableDeps, args: { readonly prot
     deps.usage.memberCurrentVersions(protector),
     dekCountsByVersion(deps.deks),
     deps.usage.stoppedBeingCurrentAt(protector, version),
-    protector.kind === 'cosmos-always-encrypted' ? listProtectorCeks(deps, protector) : Promise.resolve({ records: [] }),
+    protector.kind === 'cosmos-always-encrypted' ? listProtectorCeks(deps, protector, version) : Promise.resolve({ records: [] }),
   ]);
   const unparsed = deks.unparsed + ('records' in ceks ? addCekCounts(deks.counts, ceks.records) : 0);
   if (unparsed > 0) deps.logger.warn({ protector: protector.id, count: unparsed }, 'DEKs with a kid that names no key version were not counted');

@@ -16,7 +16,7 @@ import { placeCek } from '../../domain/rewrap/cekPlacement.js';
 import { parseVersionedKid, type VersionedKid } from '../../domain/rewrap/kid.js';
 import type { Clock, Logger } from '../ports.js';
 import { campaignControl, type ControlOptions } from './campaignControl.js';
-import type { CekCatalog, CekKeyOps, CekRecord } from './cekPorts.js';
+import { CekAccessError, type CekCatalog, type CekKeyOps, type CekRecord } from './cekPorts.js';
 import { KeyOperationError, type KeyWrapper, type WrappingKey } from './ports.js';
 import { CampaignAborted, remoteCall, type RemoteCallPolicy } from './remoteCall.js';
 import { safeDetail } from './rewrapDek.js';
@@ -51,7 +51,9 @@ export interface CekRewrapProgress {
   readonly alreadyDone: number;
   /** CEKs wrapped by another key (or a version the campaign does not move): left alone. */
   readonly otherKeys: number;
-  /** CEKs whose kid names no key version: reported, never touched. */
+  /** CEKs naming this key without a version: they block completion (and retirement), and are never touched. */
+  readonly versionless: number;
+  /** CEKs whose kid names no key at all: reported, never touched. */
   readonly unparsed: number;
   readonly conflicts: number;
   /** Deleted between the listing and the rewrap. */
@@ -61,12 +63,12 @@ export interface CekRewrapProgress {
   readonly unwraps: number;
 }
 
-export type CekStopReason = 'aborted' | 'access_denied' | 'key_not_found' | 'budget_unavailable';
+export type CekStopReason = 'aborted' | 'access_denied' | 'key_not_found' | 'budget_unavailable' | 'cosmos_denied';
 
 export interface CekRewrapSummary extends CekRewrapProgress {
   readonly toKid: string;
   readonly fromKid: string | null;
-  /** CEKs still behind by a fresh listing after the work; null when the campaign stopped before it. */
+  /** CEKs still behind (or versionless) by a fresh listing after the work; null when the campaign stopped before it. */
   readonly remaining: number | null;
   readonly complete: boolean;
   readonly stopReason: CekStopReason | null;
@@ -97,15 +99,22 @@ function parseTargets(o: CekRewrapOptions): { to: VersionedKid; from: VersionedK
   return { to, from };
 }
 
-/** Every CEK of the databases, by a full listing. */
-export async function listAllCeks(catalog: CekCatalog, databases: readonly string[]): Promise<CekRecord[]> {
+/**
+ * Every CEK of the account, by a full listing: the estate's databases and every database the account holds now
+ * (one created after the estate was written still holds CEKs under the key).
+ */
+export async function listAllCeks(catalog: CekCatalog, estateDatabases: readonly string[]): Promise<CekRecord[]> {
   const out: CekRecord[] = [];
-  for (const db of databases) {
+  for (const db of new Set([...estateDatabases, ...(await catalog.listDatabases())])) {
+    const seen = new Set<string>();
     let token: string | undefined;
     do {
       const page = await catalog.list(db, token);
       out.push(...page.items);
       token = page.next ?? undefined;
+      // A service handing back a continuation it already gave would loop forever.
+      if (token !== undefined && seen.has(token)) throw new Error(`the client encryption key feed of database ${db} repeats a continuation`);
+      if (token !== undefined) seen.add(token);
     } while (token !== undefined);
   }
   return out;
@@ -117,7 +126,7 @@ export async function runCekRewrapCampaign(deps: CekRewrapDeps, o: CekRewrapOpti
   const sleep = deps.sleep ?? realSleep;
   const burst = o.vaultBurst ?? Math.max(1, Math.round(o.vaultBudgetPerSec / 50));
   const budget = deps.budget ?? new TokenBucketBudget({ ratePerSec: o.vaultBudgetPerSec, burst }, deps.clock, sleep);
-  const counts = { scanned: 0, behind: 0, rewrapped: 0, alreadyDone: 0, otherKeys: 0, unparsed: 0, conflicts: 0, gone: 0, failures: 0, throttled: 0, unwraps: 0 };
+  const counts = { scanned: 0, behind: 0, rewrapped: 0, alreadyDone: 0, otherKeys: 0, versionless: 0, unparsed: 0, conflicts: 0, gone: 0, failures: 0, throttled: 0, unwraps: 0 };
   const failedIds: string[] = [];
   let stopReason: CekStopReason | null = null;
   const { stopper, remote, dispose } = campaignControl(o, budget, sleep, () => void (counts.throttled += 1));
@@ -137,6 +146,7 @@ export async function runCekRewrapCampaign(deps: CekRewrapDeps, o: CekRewrapOpti
     stopper.abort();
   };
   const behindOf = (all: readonly CekRecord[]): CekRecord[] => all.filter((c) => placeCek(c.kekKid, to, from) === 'behind');
+  const versionlessIn = (all: readonly CekRecord[]): number => all.filter((c) => placeCek(c.kekKid, to, from) === 'versionless').length;
 
   deps.logger.info({ toKid: to.kid, fromKid: from?.kid ?? null, databases: o.databases, vaultBudgetPerSec: o.vaultBudgetPerSec }, 'CEK rewrap campaign started');
   try {
@@ -165,6 +175,8 @@ export async function runCekRewrapCampaign(deps: CekRewrapDeps, o: CekRewrapOpti
         if (err instanceof KeyOperationError && err.kind === 'denied') stop('access_denied');
         if (err instanceof KeyOperationError && err.kind === 'not_found') stop('key_not_found');
         if (err instanceof BudgetUnavailableError) stop('budget_unavailable');
+        // Cosmos refuses us (e.g. Entra ID writes, a revoked key): every other CEK would be refused too.
+        if (err instanceof CekAccessError) stop('cosmos_denied');
       } finally {
         for (const b of held) b.fill(0);
         o.onProgress?.({ ...counts });
@@ -177,10 +189,12 @@ export async function runCekRewrapCampaign(deps: CekRewrapDeps, o: CekRewrapOpti
       const place = placeCek(c.kekKid, to, from);
       if (place === 'done') counts.alreadyDone += 1;
       else if (place === 'other') counts.otherKeys += 1;
+      else if (place === 'versionless') counts.versionless += 1;
       else if (place === 'unparsed') counts.unparsed += 1;
       else counts.behind += 1;
     }
-    if (counts.unparsed > 0) deps.logger.warn({ count: counts.unparsed }, 'client encryption keys whose kid names no key version were left alone');
+    if (counts.unparsed > 0) deps.logger.warn({ count: counts.unparsed }, 'client encryption keys whose kid names no key were left alone');
+    if (counts.versionless > 0) deps.logger.warn({ count: counts.versionless }, 'client encryption keys name this key without a version: they cannot be rewrapped safely and block completion');
     // Each pass works what the latest listing shows behind; a conflict leaves a CEK for the next pass to judge.
     let work = behindOf(all);
     for (let pass = 0; pass < PASSES && work.length > 0 && !stopper.signal.aborted; pass++) {
@@ -195,7 +209,7 @@ export async function runCekRewrapCampaign(deps: CekRewrapDeps, o: CekRewrapOpti
     }
     if (o.signal?.aborted) stopReason ??= 'aborted';
     if (stopReason !== null) return summary(null);
-    return summary(work.length);
+    return summary(work.length + versionlessIn(all));
   } finally {
     dispose();
     deps.logger.info({ toKid: to.kid, ...counts, stopReason }, 'CEK rewrap campaign ended');
@@ -224,8 +238,12 @@ function keyOps(wrapper: KeyWrapper, remote: RemoteCallPolicy, toKey: WrappingKe
     forCek(held: Uint8Array[]): CekKeyOps {
       return {
         async unwrap(kekKid, wrapped) {
-          const vault = parseVersionedKid(kekKid)?.vault ?? '';
-          const plaintext = await remoteCall(remote, vault, await weightOf(kekKid, vault), (s) => wrapper.unwrap(kekKid, ALG, wrapped, s));
+          // At keysteward's own URL for the vault, never the host the CEK names (it is data another party wrote).
+          const named = parseVersionedKid(kekKid);
+          if (!named) throw new RangeError('the client encryption key names no key version');
+          const kid = `${toKey.kid.slice(0, toKey.kid.indexOf('/keys/'))}/keys/${named.key}/${named.version}`;
+          const vault = named.vault;
+          const plaintext = await remoteCall(remote, vault, await weightOf(kid, vault), (s) => wrapper.unwrap(kid, ALG, wrapped, s));
           onUnwrap();
           held.push(plaintext);
           return plaintext;

@@ -31,10 +31,23 @@ export interface CekKeyOps {
   wrap(kekKid: string, plaintext: Uint8Array): Promise<Uint8Array>;
 }
 
+/**
+ * Cosmos refused keysteward (401/403), or the account key the estate names is not configured: no CEK can be read or
+ * written this way, and retrying will not help until an operator fixes the access. Log-safe message.
+ */
+export class CekAccessError extends Error {
+  override readonly name = 'CekAccessError';
+}
+
 /** `ok` replaced; `conflict` the CEK changed since it was listed (412, or no longer on `expectedKekKid`); `gone` 404. */
 export type CekRewrapResult = 'ok' | 'conflict' | 'gone';
 
 export interface CekCatalog {
+  /**
+   * Every database of the account. A campaign and the retirement gate scan these as well as the estate's list: a
+   * database created after the estate was written still holds CEKs under the key (I3 fails closed on it).
+   */
+  listDatabases(): Promise<string[]>;
   /** One page of a database's CEKs (the Cosmos read feed). */
   list(database: string, pageToken?: string): Promise<CekPage>;
   /**

@@ -33,6 +33,13 @@ export class MemoryCekCatalog implements CekCatalog {
     if (row) this.rows.set(`${database}/${id}`, { ...row, etag: ++this.etag });
   }
 
+  /** Databases with no CEK (tests: an account's other databases). */
+  readonly emptyDatabases = new Set<string>();
+
+  async listDatabases(): Promise<string[]> {
+    return [...new Set([...[...this.rows.values()].map((r) => r.database), ...this.emptyDatabases])].sort();
+  }
+
   async list(database: string, pageToken?: string): Promise<CekPage> {
     const ids = [...this.rows.values()].filter((r) => r.database === database).map((r) => r.id).sort();
     const start = pageToken === undefined ? 0 : ids.findIndex((id) => id > pageToken);

@@ -5,9 +5,10 @@
 import type { Estate } from '../../domain/estate/model.js';
 import type { RewrapRequest } from '../../domain/rewrap/request.js';
 import type { Clock, Logger } from '../ports.js';
-import { runRewrapCampaign, type RewrapProgress, type RewrapSummary } from './campaign.js';
+import { runRewrapCampaign, type RewrapDeps, type RewrapProgress, type RewrapSummary } from './campaign.js';
 import { runCekRewrapCampaign, type CekRewrapProgress, type CekRewrapSummary } from './cekCampaign.js';
-import type { CekCatalogs } from './cekPorts.js';
+import { CekAccessError, type CekCatalogs } from './cekPorts.js';
+import type { Protector } from '../../domain/estate/model.js';
 import type { DekStore, KeyWrapper } from './ports.js';
 import type { VaultBudget } from './vaultBudget.js';
 
@@ -56,18 +57,33 @@ export async function runRewrapJob(deps: RewrapJobDeps, request: RewrapRequest, 
   const common = { wrapper: deps.wrapper, clock: deps.clock, logger: deps.logger, ...(deps.budget ? { budget: deps.budget } : {}) };
   const limits = { vaultBudgetPerSec: deps.vaultBudgetPerSec, concurrency: deps.concurrency, onProgress };
   let summary: CampaignSummary;
+  try {
+    summary = await runCampaign(deps, request, protector, common, limits);
+  } catch (err) {
+    if (err instanceof CekAccessError) throw new CampaignStoppedError(err.message);
+    throw err;
+  }
+  const stopped = summary.stopReason;
+  if (stopped === 'access_denied' || stopped === 'key_not_found' || stopped === 'cosmos_denied') throw new CampaignStoppedError(`campaign stopped: ${stopped}`);
+  if (!summary.complete) throw new Error(`campaign incomplete: ${summary.remaining ?? 'unknown'} still behind, ${summary.failures} failed`);
+  return summary;
+}
+
+async function runCampaign(
+  deps: RewrapJobDeps,
+  request: RewrapRequest,
+  protector: Protector,
+  common: Pick<RewrapDeps, 'wrapper' | 'clock' | 'logger' | 'budget'>,
+  limits: { vaultBudgetPerSec: number; concurrency: number; onProgress: (p: CampaignProgress) => void },
+): Promise<CampaignSummary> {
   if (request.store === 'cosmos-ceks') {
     const target = protector.alwaysEncrypted;
     if (!target) throw new CampaignStoppedError(`the estate names no alwaysEncrypted endpoint and databases for ${protector.id}`);
-    summary = await runCekRewrapCampaign(
+    return runCekRewrapCampaign(
       { ...common, catalog: deps.catalogs.open(target) },
       { ...limits, databases: target.databases, toKid: request.toKid, ...(request.fromKid ? { fromKid: request.fromKid } : {}) },
     );
-  } else {
-    if (!request.fromKid) throw new CampaignStoppedError('a DEK store campaign needs the version it moves away from');
-    summary = await runRewrapCampaign({ ...common, store: deps.deks }, { ...limits, toKid: request.toKid, fromKid: request.fromKid });
   }
-  if (summary.stopReason === 'access_denied' || summary.stopReason === 'key_not_found') throw new CampaignStoppedError(`campaign stopped: ${summary.stopReason}`);
-  if (!summary.complete) throw new Error(`campaign incomplete: ${summary.remaining ?? 'unknown'} still behind, ${summary.failures} failed`);
-  return summary;
+  if (!request.fromKid) throw new CampaignStoppedError('a DEK store campaign needs the version it moves away from');
+  return runRewrapCampaign({ ...common, store: deps.deks }, { ...limits, toKid: request.toKid, fromKid: request.fromKid });
 }

@@ -10,7 +10,7 @@ import type { Clock, Logger } from '../ports.js';
 import { generateRsaMaterial, sealMaterial, unsealMaterial } from './material.js';
 import type { ProtectorSwitchPort, RotationKeys, RotationLedger } from './ports.js';
 import { runCekRewrapCampaign } from '../rewrap/cekCampaign.js';
-import type { CekCatalogs } from '../rewrap/cekPorts.js';
+import { CekAccessError, type CekCatalogs } from '../rewrap/cekPorts.js';
 import type { KeyWrapper } from '../rewrap/ports.js';
 import type { VaultBudget } from '../rewrap/vaultBudget.js';
 
@@ -32,6 +32,12 @@ export interface RotationDeps {
   readonly claimMs?: number;
   /** A fresh claim token (default randomUUID). */
   readonly newToken?: () => string;
+  /**
+   * Each vault's key-creation budget (limits.md K6: 20 software / 10 HSM creations per 10 s; an HSM creation weighs 2),
+   * shared by every instance: imports and rotations wait their turn on it, in order, rather than collect 429s.
+   * Absent, they are sent at once and a 429 is waited out by the SDK and the queue's retries.
+   */
+  readonly creates?: VaultBudget;
   /** What the `rewrap-deks` step of a cosmos-always-encrypted rotation needs; absent, that step fails the run. */
   readonly alwaysEncrypted?: AlwaysEncryptedRewrap;
 }
@@ -60,6 +66,13 @@ export class NonRetryableStepError extends Error {
 /** Step n may not run yet (an earlier step is not done): the queue retries it later. */
 export class StepNotReadyError extends Error {
   override readonly name = 'StepNotReadyError';
+  constructor(
+    message: string,
+    /** When it is worth trying again (epoch ms): the queue delays the job until then without spending an attempt. */
+    readonly retryAt: number | null = null,
+  ) {
+    super(message);
+  }
 }
 
 export type StepResult = 'done' | 'already-done' | 'run-ended';
@@ -110,7 +123,7 @@ function kidOf(run: RotationRun, vault: string): StepOutcome | undefined {
 /** Re-checks, in the ledger, that this worker still holds the step right before an effect outside it (R-2). */
 type Fence = () => Promise<void>;
 
-async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fence: Fence): Promise<StepOutcome> {
+async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fence: Fence, signal: AbortSignal): Promise<StepOutcome> {
   const protector = protectorOf(deps, run);
   const key = protector.keyName;
   switch (step.kind) {
@@ -123,7 +136,8 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
           throw new NonRetryableStepError('unsupported_key', `${vault}/${key} is ${current.kty} ${current.size}: TDE needs RSA 2048 or 3072`);
         }
       }
-      return { note: 'vaults reachable; key type RSA 2048/3072' };
+      if (protector.kind === 'cosmos-always-encrypted') await preflightAlwaysEncrypted(deps, protector);
+      return { note: protector.kind === 'cosmos-always-encrypted' ? 'vaults reachable; key type RSA 2048/3072; Cosmos client encryption keys readable with the account key' : 'vaults reachable; key type RSA 2048/3072' };
     }
     case 'create-material': {
       if (await deps.ledger.getStaged(run.id)) return { note: 'material already staged' };
@@ -144,6 +158,8 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
       if (!sealed) throw new NonRetryableStepError('material_lost', 'the staged material is gone before every vault holds it');
       const jwk = await unsealMaterial(deps.keys, sealed);
       const hsm = newest(versions)?.kty === 'RSA-HSM' || protector.rotation?.keyType === 'RSA-HSM';
+      // The vault's creation budget first, then the fence: the claim is checked right before the import itself.
+      await deps.creates?.acquire(vault, hsm ? 2 : 1);
       await fence();
       const created = await deps.keys.importVersion(vault, key, jwk, { [ROTATION_TAG]: run.id }, hsm);
       return { kid: created.kid, version: created.version, thumbprint: created.thumbprint };
@@ -155,7 +171,10 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
       if (done) return { version: done.version, thumbprint: done.thumbprint, note: 'already rotated' };
       // A crash between rotate and tag leaves an untagged version newer than the run: adopt it (I1).
       const orphan = versions.find((v) => !v.tags[ROTATION_TAG] && (v.created ?? 0) >= Date.parse(run.createdAt));
-      if (!orphan) await fence();
+      if (!orphan) {
+        await deps.creates?.acquire(vault, newest(versions)?.kty === 'RSA-HSM' ? 2 : 1);
+        await fence();
+      }
       const created = orphan ? { version: orphan.version, thumbprint: orphan.thumbprint } : await deps.keys.rotate(vault, key);
       await deps.keys.tagVersion(vault, key, created.version, { [ROTATION_TAG]: run.id });
       return { version: created.version, thumbprint: created.thumbprint };
@@ -191,7 +210,26 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
       return { note: `${kept} previous version(s) stay enabled` };
     }
     case 'rewrap-deks':
-      return rewrapClientEncryptionKeys(deps, run, protector);
+      return rewrapClientEncryptionKeys(deps, run, protector, signal);
+  }
+}
+
+/**
+ * Before any new version exists: what the final rewrap-deks step will need must be there, or the run would leave a new
+ * version with every CEK behind it. Azure refuses client-encryption-key writes made with an Entra ID token
+ * (azure-cosmos-dotnet-v3#5546), so the account key's app setting is required.
+ */
+async function preflightAlwaysEncrypted(deps: RotationDeps, protector: Protector): Promise<void> {
+  const target = protector.alwaysEncrypted;
+  if (!target) throw new NonRetryableStepError('always_encrypted_not_configured', `protector ${protector.id} names no alwaysEncrypted endpoint and databases in the estate`);
+  if (target.keySetting === null) throw new NonRetryableStepError('always_encrypted_needs_account_key', `protector ${protector.id}: Cosmos DB refuses client encryption key writes made with an Entra ID token; name the app setting holding the account key in alwaysEncrypted.keySetting`);
+  const ae = deps.alwaysEncrypted;
+  if (!ae) throw new NonRetryableStepError('rewrap_not_configured', 'this host has no Cosmos client encryption key rewrap configured');
+  try {
+    await ae.catalogs.open(target).listDatabases();
+  } catch (err) {
+    if (err instanceof CekAccessError) throw new NonRetryableStepError('cosmos_denied', err.message);
+    throw err;
   }
 }
 
@@ -200,20 +238,29 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
  * this run created. Idempotent by construction: CEKs already on the new version are skipped. Complete only on a
  * fresh listing with none behind; otherwise the step is retried (and, after its retries, the run needs an operator).
  */
-async function rewrapClientEncryptionKeys(deps: RotationDeps, run: RotationRun, protector: Protector): Promise<StepOutcome> {
+async function rewrapClientEncryptionKeys(deps: RotationDeps, run: RotationRun, protector: Protector, signal: AbortSignal): Promise<StepOutcome> {
   const target = protector.alwaysEncrypted;
   if (!target) throw new NonRetryableStepError('always_encrypted_not_configured', `protector ${protector.id} names no alwaysEncrypted endpoint and databases in the estate`);
   const ae = deps.alwaysEncrypted;
   if (!ae) throw new NonRetryableStepError('rewrap_not_configured', 'this host has no Cosmos client encryption key rewrap configured');
-  const vault = protector.members[0]?.vault ?? '';
+  // The primary's vault: the key the CEKs are wrapped with is the one rotated there (as buildRewrapRequest uses).
+  const vault = (protector.members.find((m) => m.role === 'primary') ?? protector.members[0])?.vault ?? '';
   const version = kidOf(run, vault)?.version;
   if (!version) throw new NonRetryableStepError('no_new_version', `no new version recorded for vault ${vault}`);
   const toKid = `${deps.vaultUrl(vault).replace(/\/$/, '')}/keys/${protector.keyName}/${version}`;
-  const s = await runCekRewrapCampaign(
-    { catalog: ae.catalogs.open(target), wrapper: ae.wrapper, clock: deps.clock, logger: deps.log, ...(ae.budget ? { budget: ae.budget } : {}) },
-    { databases: target.databases, toKid, vaultBudgetPerSec: ae.vaultBudgetPerSec, concurrency: ae.concurrency },
-  );
-  if (s.stopReason === 'access_denied' || s.stopReason === 'key_not_found') throw new NonRetryableStepError(`rewrap_${s.stopReason}`, `rewrap of client encryption keys stopped: ${s.stopReason} on ${vault}`);
+  let s;
+  try {
+    s = await runCekRewrapCampaign(
+      { catalog: ae.catalogs.open(target), wrapper: ae.wrapper, clock: deps.clock, logger: deps.log, ...(ae.budget ? { budget: ae.budget } : {}) },
+      { databases: target.databases, toKid, vaultBudgetPerSec: ae.vaultBudgetPerSec, concurrency: ae.concurrency, signal },
+    );
+  } catch (err) {
+    if (err instanceof CekAccessError) throw new NonRetryableStepError('rewrap_cosmos_denied', err.message);
+    throw err;
+  }
+  if (s.stopReason === 'access_denied' || s.stopReason === 'key_not_found' || s.stopReason === 'cosmos_denied') throw new NonRetryableStepError(`rewrap_${s.stopReason}`, `rewrap of client encryption keys stopped: ${s.stopReason} (vault ${vault})`);
+  // This worker lost its claim mid-campaign (the heartbeat saw it): another worker carries the step on.
+  if (s.stopReason === 'aborted') throw new StepNotReadyError('rewrap of client encryption keys stopped: this worker no longer holds the step');
   if (!s.complete) throw new Error(`rewrap of client encryption keys incomplete: ${s.remaining ?? 'unknown'} still behind, ${s.failures} failed`);
   return { kid: toKid, version, note: `${s.rewrapped} client encryption key(s) rewrapped, ${s.alreadyDone} already on it; a fresh listing finds none behind` };
 }
@@ -240,7 +287,7 @@ export async function executeStep(deps: RotationDeps, runId: string, n: number):
     held = d.kind === 'held' ? d.until : null;
     return d.kind === 'claimed' ? d.run : null;
   });
-  if (held !== null) throw new StepNotReadyError(`step ${n} is being run by another worker (its claim runs until ${String(held)})`);
+  if (held !== null) throw new StepNotReadyError(`step ${n} is being run by another worker (its claim runs until ${String(held)})`, Date.parse(String(held)) + 1);
   if (latest.run.steps.find((s) => s.n === n)?.status === 'done') return 'already-done';
   const fence: Fence = async () => {
     let lost = false;
@@ -252,11 +299,28 @@ export async function executeStep(deps: RotationDeps, runId: string, n: number):
     if (lost) throw new StepNotReadyError(`step ${n}: this worker's claim lapsed and may have passed to another; not acting`);
   };
   // Long steps (a rewrap campaign) keep their claim alive; a failed renewal only means the next fence will refuse.
-  const heartbeat = setInterval(() => void fence().catch(() => undefined), Math.max(1000, Math.floor(claimMs / 3)));
+  // When a renewal finds the claim gone, `lost` aborts what the step is doing (a campaign stops between CEKs).
+  const lost = new AbortController();
+  const heartbeat = setInterval(
+    () =>
+      void fence().catch((err: unknown) => {
+        if (err instanceof StepNotReadyError) lost.abort();
+      }),
+    Math.max(1000, Math.floor(claimMs / 3)),
+  );
   heartbeat.unref();
   try {
-    const outcome = await perform(deps, latest.run, step, fence).finally(() => clearInterval(heartbeat));
-    const { run: after } = await advanceFrom(deps, runId, latest, (run) => (run.steps.find((s) => s.n === n)?.status === 'done' ? null : completeStep(run, n, outcome, iso(deps))));
+    const outcome = await perform(deps, latest.run, step, fence, lost.signal).finally(() => clearInterval(heartbeat));
+    // Completed only by the holder (or when nobody holds it): a worker whose claim passed on leaves it to the new holder,
+    // which finds the effect already there.
+    let superseded = false;
+    const { run: after } = await advanceFrom(deps, runId, latest, (run) => {
+      const current = run.steps.find((s) => s.n === n);
+      if (current?.status === 'done') return null;
+      superseded = current?.claim !== undefined && current.claim.token !== token && Date.parse(current.claim.until) > deps.clock.now();
+      return superseded ? null : completeStep(run, n, outcome, iso(deps));
+    });
+    if (superseded) throw new StepNotReadyError(`step ${n}: another worker holds it now; it completes it`);
     deps.log.info({ rotation: runId, step: n, kind: step.kind, vault: step.vault, member: step.member }, 'rotation step done');
     if (after.status === 'completed') await deps.ledger.releaseLock(after.protector, runId);
     return 'done';

@@ -34,11 +34,13 @@ export class StagedMaterialError extends Error {
 const generateRsa = promisify(generateKeyPair);
 
 /**
- * Key generations running at once. Each keeps a core busy for 0.1–0.7 s (RSA 2048–3072 with OpenSSL 3), and the
- * libuv pool would run four: on a two-core worker they would leave the event loop (every other step, lock renewals,
- * Redis) a third of a core. So one core is left to the loop; the rest wait their turn, first come first served.
+ * Key generations running at once: at most one per core, and never the whole libuv pool. Each keeps a core busy for
+ * 0.2–0.7 s (RSA 2048–3072 with Node 20's OpenSSL 3.0), and unbounded they would take all four pool threads: on a
+ * two-core worker the event loop (every other step, lock renewals, Redis) would get a fraction of a core, and DNS
+ * lookups and file reads, which also run on the pool, would queue behind them. The rest wait their turn, in order.
  */
-const KEYGEN_PARALLELISM = Math.max(1, Number(process.env['KS_KEYGEN_PARALLELISM'] ?? 0) || availableParallelism() - 1);
+const POOL_SIZE = Number(process.env['UV_THREADPOOL_SIZE']) || 4;
+const KEYGEN_PARALLELISM = Math.max(1, Math.min(availableParallelism(), POOL_SIZE - 1));
 let keygens = 0;
 const keygenQueue: Array<() => void> = [];
 

@@ -11,6 +11,8 @@ export interface CekHarness {
   wrappedOf(database: string, id: string): Promise<Uint8Array | undefined>;
   /** Someone else writes the CEK (same content, new etag). */
   touch(database: string, id: string): Promise<void>;
+  /** A database with no CEK yet. */
+  createDatabase(id: string): Promise<void>;
 }
 
 const V = (n: number): string => String(n).repeat(32).slice(0, 32);
@@ -78,6 +80,12 @@ export function cekCatalogContract(name: string, make: () => Promise<CekHarness>
       } while (token !== undefined);
       expect(seen.sort()).toEqual(Array.from({ length: 7 }, (_, i) => `cek-${i}`));
       expect(pages).toBeGreaterThan(1);
+    });
+
+    it('lists every database of the account, with or without CEKs', async () => {
+      await seed('orders', 'a', KEK1);
+      await h.createDatabase('refunds');
+      expect(await h.catalog.listDatabases()).toEqual(expect.arrayContaining(['orders', 'refunds']));
     });
 
     it('rewrap moves a CEK to the new version: it opens there to the same key; other CEKs are untouched', async () => {

@@ -9,6 +9,7 @@ import { runCekRewrapCampaign, type CekRewrapOptions, type CekRewrapSummary } fr
 import { MemoryCekCatalog } from '../../../app/rewrap/memoryCekCatalog.js';
 import { KeyOperationError, type WrappingKey } from '../../../app/rewrap/ports.js';
 import { BudgetUnavailableError } from '../../../app/rewrap/vaultBudget.js';
+import { CekAccessError } from '../../../app/rewrap/cekPorts.js';
 import type { Clock } from '../../../app/ports.js';
 import { silentLogger } from '../../../adapters/logging/logger.js';
 import { capturingLogger, FakeKeyWrapper, kid, V1, V2 } from './support.js';
@@ -105,6 +106,44 @@ describe('runCekRewrapCampaign', () => {
     );
     expect(s).toMatchObject({ stopReason: 'access_denied', complete: false, remaining: null, rewrapped: 0, failures: 1 });
     for (const c of cs) expect(opened(catalog, c, kid(V1)).equals(c.plaintext)).toBe(true);
+  });
+
+  it('scans every database of the account, not only the estate\'s: a database created later is rewrapped too', async () => {
+    const catalog = new MemoryCekCatalog();
+    const listed = seed(catalog, specs(2, 'orders', kid(V1)));
+    const unlisted = seed(catalog, specs(3, 'refunds', kid(V1), 'late'));
+    const s = await run(catalog, { databases: ['orders'] });
+    expect(s).toMatchObject({ scanned: 5, rewrapped: 5, remaining: 0, complete: true });
+    for (const c of [...listed, ...unlisted]) expect(opened(catalog, c, kid(V2)).equals(c.plaintext)).toBe(true);
+  });
+
+  it('a CEK naming the key without a version is never touched and keeps the campaign from completing', async () => {
+    const catalog = new MemoryCekCatalog();
+    seed(catalog, specs(3, 'orders', kid(V1)));
+    catalog.seed('orders', 'floating', 'https://kv-a.vault.azure.net/keys/dek-kek/', new Uint8Array([1, 2, 3]));
+    catalog.seed('orders', 'elsewhere', 'https://kv-a.vault.azure.net/keys/other-kek', new Uint8Array([1, 2, 3]));
+    const s = await run(catalog);
+    expect(s).toMatchObject({ rewrapped: 3, versionless: 1, otherKeys: 1, remaining: 1, complete: false, stopReason: null });
+    expect(Buffer.from(catalog.wrappedOf('orders', 'floating') ?? new Uint8Array()).toString('hex')).toBe('010203');
+  });
+
+  it('stops when Cosmos refuses keysteward (401/403): every other CEK would be refused too', async () => {
+    const catalog = new MemoryCekCatalog();
+    seed(catalog, specs(10, 'orders', kid(V1)));
+    const refusing = Object.assign(Object.create(catalog) as MemoryCekCatalog, { rewrap: async () => Promise.reject(new CekAccessError('Cosmos DB rewrap failed: 403 Forbidden')) });
+    const s = await runCekRewrapCampaign({ catalog: refusing, wrapper, clock, logger: silentLogger }, { databases: ['orders'], toKid: kid(V2), vaultBudgetPerSec: 100_000, concurrency: 1 });
+    expect(s).toMatchObject({ stopReason: 'cosmos_denied', complete: false, remaining: null, failures: 1 });
+  });
+
+  it('unwraps at keysteward\'s own URL for the vault, never at the host a CEK names', async () => {
+    const catalog = new MemoryCekCatalog();
+    const [c] = seed(catalog, specs(1, 'orders', kid(V1)));
+    // The same vault name under a host nobody should be sent a token or a wrapped key.
+    catalog.seed('orders', 'cek-000', `https://kv-a.attacker.example/keys/dek-kek/${V1}`, Buffer.from(wrapper.wrapFor(kid(V1), 'RSA-OAEP', c?.plaintext ?? Buffer.alloc(32)), 'base64url'));
+    const calls = wrapper.calls.length;
+    const s = await run(catalog);
+    expect(s).toMatchObject({ rewrapped: 1, complete: true });
+    expect(wrapper.calls.slice(calls).every((call) => call.kid.startsWith('https://kv-a.vault.azure.net/'))).toBe(true);
   });
 
   it('stops when the shared budget cannot be consulted, instead of failing CEK after CEK', async () => {

@@ -94,6 +94,16 @@ describe('disableOldVersion', () => {
     expect(unnamed).toMatchObject({ disabled: false, blockers: [{ code: 'deks_unknown' }] });
     expect(f.disabled).toEqual([]);
 
+    // A database the estate does not list still counts; a CEK naming the key without a version blocks any version.
+    catalog.seed('refunds', 'late', kid(V1), new Uint8Array([1]));
+    const withLate = await disableOldVersion({ ...f, deks: await storeWith(0), logger: silentLogger, ceks }, { protector: ae, version: VERSION, now: NOW });
+    expect(withLate).toMatchObject({ disabled: false, blockers: [{ code: 'deks_wrapped', count: 4 }] });
+    const floating = new MemoryCekCatalog();
+    floating.seed('orders', 'a', kid(V2), new Uint8Array([1]));
+    floating.seed('orders', 'f', 'https://kv-a.vault.azure.net/keys/dek-kek', new Uint8Array([1]));
+    const refusedFloating = await disableOldVersion({ ...f, deks: await storeWith(0), logger: silentLogger, ceks: { open: () => floating, close: () => undefined } }, { protector: ae, version: VERSION, now: NOW });
+    expect(refusedFloating).toMatchObject({ disabled: false, blockers: [{ code: 'deks_unknown', reason: '1 client encryption key(s) name kv-a/dek-kek without a version' }] });
+
     // Once every CEK is on v2 the version may go.
     const clean = new MemoryCekCatalog();
     clean.seed('orders', 'a', kid(V2), new Uint8Array([1]));

@@ -7,10 +7,14 @@ import { silentLogger } from '../../../adapters/logging/logger.js';
 import { executeStep, StepNotReadyError, type RotationDeps } from '../../../app/rotation/executor.js';
 import { MemoryRotationLedger } from '../../../app/rotation/memoryLedger.js';
 import type { CreatedVersion, ProtectorSwitchPort, RotationKeys, RsaJwk } from '../../../app/rotation/ports.js';
+import type { VaultBudget } from '../../../app/rewrap/vaultBudget.js';
 import type { InventoryVersion } from '../../../domain/estate/model.js';
 import { buildRotationPlan } from '../../../domain/rotation/plan.js';
 import { newRun, type RotationRun } from '../../../domain/rotation/run.js';
 import { estateFrom } from '../../support/estates.js';
+import { randomBytes } from 'node:crypto';
+import { MemoryCekCatalog } from '../../../app/rewrap/memoryCekCatalog.js';
+import { FakeKeyWrapper } from '../rewrap/support.js';
 
 const SUB = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers';
 const estate = estateFrom({
@@ -67,11 +71,18 @@ class FakeKeys implements RotationKeys {
     this.imports.push({ vault, tag: tags['keysteward-rotation'] });
     return { kid: `https://${vault}.vault.azure.net/keys/orders-tde/${v.version}`, version: v.version, thumbprint: v.thumbprint };
   }
-  async rotate(): Promise<CreatedVersion> {
-    throw new Error('not used');
+  async rotate(vault: string, key: string): Promise<CreatedVersion> {
+    await this.beforeImport();
+    const v = this.version(`rotated-${this.n}`, {});
+    this.versions.get(vault)?.push(v);
+    this.imports.push({ vault, tag: undefined });
+    return { kid: `https://${vault}.vault.azure.net/keys/${key}/${v.version}`, version: v.version, thumbprint: v.thumbprint };
   }
-  async tagVersion(): Promise<void> {
-    throw new Error('not used');
+  async tagVersion(vault: string, _key: string, version: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    const list = this.versions.get(vault) ?? [];
+    const at = list.findIndex((v) => v.version === version);
+    const found = list[at];
+    if (found) list[at] = { ...found, tags: { ...found.tags, ...tags } };
   }
   async wrap(_vault: string, _key: string, _version: string, data: Buffer): Promise<string> {
     return Buffer.from(data).reverse().toString('base64url');
@@ -154,7 +165,11 @@ describe('executeStep: step claims (R-2)', () => {
     };
     const a = executeStep(deps, run.id, n);
     await importing.wait;
-    await expect(executeStep(deps, run.id, n)).rejects.toThrow(/being run by another worker/);
+    const waiting = await executeStep(deps, run.id, n).then(() => null, (e: unknown) => e);
+    expect(waiting).toBeInstanceOf(StepNotReadyError);
+    expect((waiting as StepNotReadyError).message).toMatch(/being run by another worker/);
+    // The queue delays the job until the claim can lapse, instead of spending an attempt.
+    expect((waiting as StepNotReadyError).retryAt).toBe(Date.parse('2026-11-22T10:00:30Z') + 1);
     release.open();
     expect(await a).toBe('done');
     expect(keys.imports).toHaveLength(1);
@@ -173,5 +188,151 @@ describe('executeStep: step claims (R-2)', () => {
     expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)?.claim).toBeUndefined();
     expect(await executeStep(deps, run.id, n)).toBe('done');
     expect(keys.imports).toHaveLength(1);
+  });
+});
+
+describe('executeStep: the vault creation budget (K6)', () => {
+  it('books the vault first and fences after: a worker that waited its turn past its claim does not import', async () => {
+    const { deps, keys, run, stepOf, advance } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    const booked: Array<[string, number]> = [];
+    const queued = gate();
+    const turn = gate();
+    let first = true;
+    const creates: VaultBudget = {
+      acquire: async (vault, weight) => {
+        booked.push([vault, weight]);
+        if (!first) return;
+        first = false;
+        queued.open();
+        await turn.wait;
+      },
+      pause: () => undefined,
+    };
+    const a = executeStep({ ...deps, creates }, run.id, n).then(() => 'done', (e: unknown) => e);
+    await queued.wait; // worker A waits for the vault's creation budget...
+    advance(31_000); // ...past its claim, and worker B takes the step over
+    expect(await executeStep({ ...deps, creates }, run.id, n)).toBe('done');
+    turn.open();
+    expect(await a).toBeInstanceOf(StepNotReadyError);
+    expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
+    expect(booked).toEqual([
+      ['kv-wus', 1],
+      ['kv-wus', 1],
+    ]); // a software creation weighs 1
+  });
+});
+
+describe('executeStep: Cosmos Always Encrypted (rewrap-deks)', () => {
+  const AE_SUB = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts';
+  const aeEstate = (keySetting: string | null) =>
+    estateFrom({
+      vaults: [{ name: 'kv-ae', properties: { enableSoftDelete: true, enablePurgeProtection: true } }],
+      protectors: [
+        {
+          id: 'cards',
+          kind: 'cosmos-always-encrypted',
+          keyName: 'cards-cmk',
+          members: [{ role: 'primary', resourceId: `${AE_SUB}/cards`, vault: 'kv-ae' }],
+          rotation: { every: 'P365D', strategy: 'rotate' },
+          alwaysEncrypted: { endpoint: 'https://cards.documents.azure.com:443/', databases: ['cards'], ...(keySetting ? { keySetting } : {}) },
+        },
+      ],
+    });
+
+  async function aeRig(keySetting: string | null) {
+    let now = Date.parse('2026-11-22T10:00:00Z');
+    let tokens = 0;
+    const e = aeEstate(keySetting);
+    const keys = new FakeKeys(['kv-ae']);
+    const wrapper = new FakeKeyWrapper();
+    const catalog = new MemoryCekCatalog();
+    const ledger = new MemoryRotationLedger();
+    const deps: RotationDeps = {
+      estate: e,
+      ledger,
+      keys,
+      protectors: noArm,
+      clock: { now: () => now },
+      log: silentLogger,
+      vaultUrl: (v) => `https://${v}.vault.azure.net/`,
+      claimMs: 3000,
+      newToken: () => `worker-${++tokens}`,
+      alwaysEncrypted: { catalogs: { open: () => catalog, close: () => undefined }, wrapper, vaultBudgetPerSec: 100_000, concurrency: 1 },
+    };
+    const planned = buildRotationPlan({ estate: e, protectorId: 'cards', now });
+    if (!planned.ok) throw new Error(planned.error);
+    const run = newRun({ ...planned.plan, preflight: [] }, 'rot-cards-test-1', 'test', new Date(now).toISOString());
+    await ledger.create(run);
+    // CEKs under the seeded version, wrapped with real RSA-OAEP by the fake vault.
+    const seededVersion = (await keys.listVersions('kv-ae'))[0]?.version ?? '';
+    const oldKid = `https://kv-ae.vault.azure.net/keys/cards-cmk/${seededVersion}`;
+    wrapper.addVersion(oldKid);
+    const plaintexts = new Map<string, Buffer>();
+    for (let i = 0; i < 4; i++) {
+      const pt = randomBytes(32);
+      plaintexts.set(`cek-${i}`, pt);
+      catalog.seed('cards', `cek-${i}`, oldKid, Buffer.from(wrapper.wrapFor(oldKid, 'RSA-OAEP', pt), 'base64url'), 'cards-cmk');
+    }
+    const stepOf = (kind: string) => run.steps.find((s) => s.kind === kind)?.n ?? -1;
+    const upTo = async (kind: string) => {
+      for (const s of run.steps) {
+        if (s.kind === kind) return;
+        await executeStep(deps, run.id, s.n);
+        // The new version the rotate step made: give the fake vault its key pair.
+        const made = (await stored(ledger, run.id)).steps.find((x) => x.kind === 'rotate-key')?.outcome?.version;
+        if (made) wrapper.addVersion(`https://kv-ae.vault.azure.net/keys/cards-cmk/${made}`);
+      }
+    };
+    return { deps, keys, ledger, run, catalog, wrapper, plaintexts, stepOf, upTo, advance: (ms: number) => void (now += ms) };
+  }
+
+  it('preflight refuses, before any new version exists, when the estate names no account key setting', async () => {
+    const { deps, keys, ledger, run, stepOf } = await aeRig(null);
+    await expect(executeStep(deps, run.id, stepOf('preflight'))).rejects.toThrow(/Entra ID/);
+    const ended = await stored(ledger, run.id);
+    expect(ended.status).toBe('failed-needs-operator');
+    expect(ended.steps.find((s) => s.status === 'failed')?.error?.code).toBe('always_encrypted_needs_account_key');
+    expect(keys.imports).toEqual([]);
+  });
+
+  it('moves every CEK onto the version the run made, each to its own key', async () => {
+    const { deps, ledger, run, catalog, wrapper, plaintexts, stepOf, upTo } = await aeRig('COSMOS_CARDS_KEY');
+    await upTo('rewrap-deks');
+    expect(await executeStep(deps, run.id, stepOf('rewrap-deks'))).toBe('done');
+    const step = (await stored(ledger, run.id)).steps.find((s) => s.kind === 'rewrap-deks');
+    expect(step?.outcome?.note).toMatch(/^4 client encryption key\(s\) rewrapped/);
+    for (const [id, pt] of plaintexts) expect(wrapper.open(step?.outcome?.kid ?? '', 'RSA-OAEP', Buffer.from(catalog.wrappedOf('cards', id) ?? new Uint8Array()).toString('base64url')).equals(pt)).toBe(true);
+  });
+
+  it('a worker whose claim passes to another mid-campaign stops, leaves completion to the holder, and no CEK is written twice', async () => {
+    const { deps, ledger, run, catalog, stepOf, upTo, advance } = await aeRig('COSMOS_CARDS_KEY');
+    await upTo('rewrap-deks');
+    const n = stepOf('rewrap-deks');
+    const writes = new Map<string, number>();
+    const rewrap = catalog.rewrap.bind(catalog);
+    const stall = gate();
+    const stalled = gate();
+    let first = true;
+    catalog.rewrap = async (db, id, expected, to, ops) => {
+      if (first) {
+        first = false;
+        stalled.open();
+        await stall.wait;
+      }
+      const r = await rewrap(db, id, expected, to, ops);
+      if (r === 'ok') writes.set(id, (writes.get(id) ?? 0) + 1);
+      return r;
+    };
+    const a = executeStep(deps, run.id, n).then(() => 'done', (e: unknown) => e);
+    await stalled.wait;
+    advance(5000); // A's claim (3 s) lapses while it is stalled
+    expect(await executeStep(deps, run.id, n)).toBe('done'); // B takes over and finishes
+    await new Promise((r) => setTimeout(r, 1200)); // A's heartbeat runs, finds the claim gone
+    stall.open();
+    expect(await a).toBeInstanceOf(StepNotReadyError);
+    expect([...writes.values()].every((count) => count === 1)).toBe(true);
+    expect(writes.size).toBe(4);
+    expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)?.status).toBe('done');
   });
 });

@@ -21,7 +21,8 @@ describe('placeCek', () => {
     ['a version other than from', k(V0), k(V1), 'other'],
     ['another key in the same vault', k(V1, 'other'), null, 'other'],
     ['the same key name in another vault', k(V1, 'cmk', 'kv-b.vault.azure.net'), null, 'other'],
-    ['versionless kid', 'https://kv-a.vault.azure.net/keys/cmk', null, 'unparsed'],
+    ['versionless kid of this key', 'https://kv-a.vault.azure.net/keys/cmk', null, 'versionless'],
+    ['versionless kid of another key', 'https://kv-a.vault.azure.net/keys/other/', null, 'other'],
     ['not a kid', 'not a url', null, 'unparsed'],
   ] as const)('%s → %s', (_name, kekKid, from, expected) => {
     expect(placeCek(kekKid, to, from === null ? null : parsed(from))).toBe(expected);

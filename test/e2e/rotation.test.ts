@@ -13,6 +13,7 @@ import { localPolicies } from '../../adapters/azure/localNetwork.js';
 import { LOCAL_SERVICE_PRINCIPAL } from '../../hosts/composition.js';
 import { LOCAL_ADMIN } from '../../hosts/local/seed.js';
 import { createKeyWrapper } from '../../adapters/keyvault/crypto/index.js';
+import { KeyClient } from '@azure/keyvault-keys';
 import { startLocalStack, type LocalStack } from '../../hosts/local/stack.js';
 import type { RotationRun } from '../../domain/rotation/run.js';
 
@@ -207,7 +208,10 @@ describe('rotation runs', () => {
   }, 90_000);
 
   it('keysteward rewrap asks the host for a campaign, a worker runs it through BullMQ, and the CLI follows it to completion', async () => {
-    const current = stack.cosmos.ceks('cards')[0]?.keyWrapMetadata.value.split('/').pop() ?? '';
+    // An operator made a new version by hand; the campaign moves every CEK onto it.
+    const admin = new KeyClient(stack.kv.vaultUrl('kv-demo-cosmos'), new LocalEmulatorCredential(LOCAL_ADMIN), { additionalPolicies: localPolicies() });
+    const current = (await admin.rotateKey('cards-cmk')).properties.version ?? '';
+    const total = stack.cosmos.ceks('cards').length + stack.cosmos.ceks('payments').length;
     const worker = startWorker();
     try {
       const cli = spawn(process.execPath, [`${ROOT}dist/cli/main.js`, 'rewrap', '--protector', 'cards-ae', '--to', current, '--url', stack.host.url], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -218,7 +222,8 @@ describe('rotation runs', () => {
       const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
       expect(code, stderr).toBe(0);
       const status = JSON.parse(stdout) as { state: string; request: { id: string; store: string }; summary: Record<string, unknown> };
-      expect(status).toMatchObject({ state: 'completed', request: { store: 'cosmos-ceks' }, summary: { scanned: 8, alreadyDone: 8, rewrapped: 0, remaining: 0, complete: true } });
+      expect(status).toMatchObject({ state: 'completed', request: { store: 'cosmos-ceks' }, summary: { scanned: total, alreadyDone: 0, rewrapped: total, remaining: 0, complete: true } });
+      for (const db of ['cards', 'payments']) for (const c of stack.cosmos.ceks(db)) expect(c.keyWrapMetadata.value.endsWith(`/${current}`)).toBe(true);
       expect(stderr).toMatch(/rewrap campaign rewrap-cards-ae-kv-demo-cosmos-older-[0-9a-f]{32} (queued|running)/);
       const viaApi = (await (await fetch(`${stack.host.url}/api/rewraps/${status.request.id}`)).json()) as { state: string };
       expect(viaApi.state).toBe('completed');

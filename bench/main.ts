@@ -3,12 +3,38 @@
 import { benchAlertLatency } from './alertLatency.js';
 import { benchIngest } from './ingest.js';
 import { benchRewrap } from './rewrap.js';
+import { benchRotation } from './rotation.js';
 
-// Keys of the output are a contract (DESIGN.md §7): ingest.*, alertLatencyMs.*.
+/** `--name <value>` from the command line, as a positive integer. */
+function intOption(name: string): number | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  if (at < 0) return undefined;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value <= 0) {
+    process.stderr.write(`bench: --${name} needs a positive integer\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+// Keys of the output are a contract (DESIGN.md §7): ingest.*, alertLatencyMs.*, rewrap.*, rotation.*.
 const parts: Record<string, () => Promise<unknown> | unknown> = {
   ingest: () => benchIngest(),
   alertLatencyMs: () => benchAlertLatency(),
   rewrap: () => benchRewrap(),
+  // `--groups N` (default 1000), `--vault-pairs N` (default 3), `--concurrency N` (worker steps at once), `--arm-async`
+  // (ARM answers writes 202 + Azure-AsyncOperation, as Azure SQL does, instead of at once).
+  rotation: () => {
+    const groups = intOption('groups');
+    const vaultPairs = intOption('vault-pairs');
+    const concurrency = intOption('concurrency');
+    return benchRotation({
+      ...(groups ? { groups } : {}),
+      ...(vaultPairs ? { vaultPairs } : {}),
+      ...(concurrency ? { concurrency } : {}),
+      ...(process.argv.includes('--arm-async') ? { armWriteMode: 'async' as const } : {}),
+    });
+  },
 };
 
 const onlyAt = process.argv.indexOf('--only');

@@ -2,35 +2,22 @@
 // the emulator), database reads and createIfNotExists, Cosmos-shaped error bodies, request validation, and paths
 // outside the emulated subset.
 import { EncryptionAlgorithm, type CosmosClient } from '@azure/cosmos';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DevCertificate } from '../../../emulators/certs.js';
+import { describe, expect, it } from 'vitest';
 import type { CosmosEmulator } from '../../../emulators/cosmos/index.js';
-import { AUTOMATION, DB, HTTPMethod, KEK_V1, LocalKekResolver, ResourceType, cosmosClient, cosmosError, devCert, masterKeyHeaders, rawRequest, startEmulator, wrapMetadata, type ClientAuth } from './support.js';
+import { AUTOMATION, DB, HTTPMethod, KEK_V1, LocalKekResolver, ResourceType, cosmosClient, cosmosError, useCosmosTestLife, masterKeyHeaders, rawRequest, startEmulator, wrapMetadata, type ClientAuth } from './support.js';
 
-let cert: DevCertificate;
-const open: Array<CosmosEmulator | CosmosClient> = [];
-
-beforeAll(async () => {
-  cert = await devCert();
-});
-
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if ('dispose' in x) x.dispose();
-    else await x.close();
-  }
-});
+const life = useCosmosTestLife();
 
 async function emulator(): Promise<CosmosEmulator> {
-  const em = await startEmulator(cert, { databases: [{ id: DB }] });
+  const em = await startEmulator(life.cert, { databases: [{ id: DB }] });
   em.grant(AUTOMATION.oid, 'contributor');
-  open.push(em);
+  life.open.push(em);
   return em;
 }
 
 function client(em: CosmosEmulator, auth: ClientAuth): CosmosClient {
-  const c = cosmosClient(em, cert, auth, { resolver: new LocalKekResolver() });
-  open.push(c);
+  const c = cosmosClient(em, life.cert, auth, { resolver: new LocalKekResolver() });
+  life.open.push(c);
   return c;
 }
 
@@ -56,7 +43,7 @@ describe('account', () => {
   it('answers GET / signed with the empty resource type and link', async () => {
     const em = await emulator();
     const { url, headers } = await signed(em, HTTPMethod.get, '' as ResourceType, '');
-    const res = await rawRequest(cert, url, { headers });
+    const res = await rawRequest(life.cert, url, { headers });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ id: 'keysteward-local', _dbs: '//dbs/', userConsistencyPolicy: { defaultConsistencyLevel: 'Session' }, enableMultipleWriteLocations: false });
     expect(res.headers['x-ms-max-media-storage-usage-mb']).toBeDefined();
@@ -108,7 +95,7 @@ describe('databases', () => {
     const em = await emulator();
     await client(em, { key: em.masterKey }).databases.createIfNotExists({ id: 'orders-eu' });
     const { url, headers } = await signed(em, HTTPMethod.get, ResourceType.database, '', 'dbs');
-    const res = await rawRequest(cert, url, { headers });
+    const res = await rawRequest(life.cert, url, { headers });
     expect(res.status).toBe(200);
     expect((res.json['Databases'] as Array<{ id: string }>).map((d) => d.id)).toEqual([DB, 'orders-eu']);
     expect(res.json['_count']).toBe(2);
@@ -127,7 +114,7 @@ describe('request validation', () => {
   ])('refuses a CEK create with $name (400)', async ({ body, text }) => {
     const em = await emulator();
     const { url, headers } = await signed(em, HTTPMethod.post, ResourceType.clientencryptionkey, `dbs/${DB}`, `dbs/${DB}/clientencryptionkeys`);
-    const res = await rawRequest(cert, url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await rawRequest(life.cert, url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
     expect(res.status).toBe(400);
     expect(res.json['code']).toBe('BadRequest');
     expect(String(res.json['message'])).toContain(text);
@@ -140,7 +127,7 @@ describe('request validation', () => {
     const before = em.cek(DB, 'cek-a');
     const link = `dbs/${DB}/clientencryptionkeys/cek-a`;
     const { url, headers } = await signed(em, HTTPMethod.put, ResourceType.clientencryptionkey, link);
-    const res = await rawRequest(cert, url, { method: 'PUT', headers, body: JSON.stringify({ ...cekBody, id: 'cek-b' }) });
+    const res = await rawRequest(life.cert, url, { method: 'PUT', headers, body: JSON.stringify({ ...cekBody, id: 'cek-b' }) });
     expect(res.status).toBe(400);
     expect(em.cek(DB, 'cek-a')).toEqual(before);
   });
@@ -152,7 +139,7 @@ describe('request validation', () => {
   ])('answers $name outside the subset with $status', async ({ verb, type, link, status, code }) => {
     const em = await emulator();
     const { url, headers } = await signed(em, verb, type as ResourceType, link);
-    const res = await rawRequest(cert, url, { method: verb, headers, ...(verb === HTTPMethod.put ? { body: '{}' } : {}) });
+    const res = await rawRequest(life.cert, url, { method: verb, headers, ...(verb === HTTPMethod.put ? { body: '{}' } : {}) });
     expect(res.status).toBe(status);
     expect(res.json['code']).toBe(code);
   });

@@ -3,9 +3,8 @@
 // Azure mode that refuses metadata writes to AAD tokens (403 substatus 5300), and no secret in any error body.
 import { EncryptionAlgorithm, type CosmosClient } from '@azure/cosmos';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalEmulatorCredential } from '../../../adapters/azure/localCredential.js';
-import type { DevCertificate } from '../../../emulators/certs.js';
 import type { CosmosEmulator, CosmosEmulatorOptions } from '../../../emulators/cosmos/index.js';
 import {
   AUTOMATION,
@@ -20,7 +19,7 @@ import {
   aadHeaders,
   cosmosClient,
   cosmosError,
-  devCert,
+  useCosmosTestLife,
   masterKeyHeaders,
   masterKeyHeadersAt,
   rawRequest,
@@ -32,31 +31,19 @@ import {
 const AEAD = EncryptionAlgorithm.AEAD_AES_256_CBC_HMAC_SHA256;
 const SEEDED = 'cek-seeded';
 
-let cert: DevCertificate;
-const open: Array<CosmosEmulator | CosmosClient> = [];
-
-beforeAll(async () => {
-  cert = await devCert();
-});
-
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if ('dispose' in x) x.dispose();
-    else await x.close();
-  }
-});
+const life = useCosmosTestLife();
 
 async function emulator(o: Omit<CosmosEmulatorOptions, 'cert'> = {}): Promise<{ em: CosmosEmulator; resolver: LocalKekResolver }> {
   const resolver = new LocalKekResolver();
   const wrapped = await resolver.wrapKey(KEK_V1, 'RSA-OAEP', randomBytes(32));
-  const em = await startEmulator(cert, { databases: [{ id: DB, clientEncryptionKeys: [{ id: SEEDED, keyWrapMetadata: wrapMetadata(KEK_V1), wrappedDataEncryptionKey: wrapped }] }], ...o });
-  open.push(em);
+  const em = await startEmulator(life.cert, { databases: [{ id: DB, clientEncryptionKeys: [{ id: SEEDED, keyWrapMetadata: wrapMetadata(KEK_V1), wrappedDataEncryptionKey: wrapped }] }], ...o });
+  life.open.push(em);
   return { em, resolver };
 }
 
 function client(em: CosmosEmulator, auth: ClientAuth, resolver: LocalKekResolver): CosmosClient {
-  const c = cosmosClient(em, cert, auth, { resolver });
-  open.push(c);
+  const c = cosmosClient(em, life.cert, auth, { resolver });
+  life.open.push(c);
   return c;
 }
 
@@ -160,7 +147,7 @@ describe('master key', () => {
   it.each(REFUSED)('a raw read with $name is refused with 401', async ({ headers, text }) => {
     const { em } = await emulator();
     const h = await headers(em.masterKey);
-    const res = await rawRequest(cert, `${em.endpoint}${link}`, { headers: h });
+    const res = await rawRequest(life.cert, `${em.endpoint}${link}`, { headers: h });
     expect(res.status).toBe(401);
     expect(res.json['code']).toBe('Unauthorized');
     expect(String(res.json['message'])).toContain(text);
@@ -177,7 +164,7 @@ describe('master key', () => {
     { name: 'dated 10 minutes ago', offsetMs: -10 * 60_000, status: 200, text: '' },
   ])('a correctly signed read $name answers $status', async ({ offsetMs, status, text }) => {
     const { em } = await emulator();
-    const res = await rawRequest(cert, `${em.endpoint}${link}`, { headers: masterKeyHeadersAt(em.masterKey, 'GET', 'clientencryptionkeys', link, new Date(Date.now() + offsetMs)) });
+    const res = await rawRequest(life.cert, `${em.endpoint}${link}`, { headers: masterKeyHeadersAt(em.masterKey, 'GET', 'clientencryptionkeys', link, new Date(Date.now() + offsetMs)) });
     expect(res.status).toBe(status);
     expect(String(res.json['message'] ?? '')).toContain(text);
   });
@@ -185,14 +172,14 @@ describe('master key', () => {
   it('a signature over an unparsable date is refused with 401', async () => {
     const { em } = await emulator();
     const headers = { ...(await masterKeyHeaders(em.masterKey, HTTPMethod.get, ResourceType.clientencryptionkey, link)), 'x-ms-date': 'yesterday-ish' };
-    const res = await rawRequest(cert, `${em.endpoint}${link}`, { headers });
+    const res = await rawRequest(life.cert, `${em.endpoint}${link}`, { headers });
     expect(res.status).toBe(401);
     expect(String(res.json['message'])).toContain('RFC 1123');
   });
 
   it('the same signed request, correct, is answered (control for the table above)', async () => {
     const { em } = await emulator();
-    const res = await rawRequest(cert, `${em.endpoint}${link}`, { headers: await masterKeyHeaders(em.masterKey, HTTPMethod.get, ResourceType.clientencryptionkey, link) });
+    const res = await rawRequest(life.cert, `${em.endpoint}${link}`, { headers: await masterKeyHeaders(em.masterKey, HTTPMethod.get, ResourceType.clientencryptionkey, link) });
     expect(res.status).toBe(200);
     expect(res.json['id']).toBe(SEEDED);
   });
@@ -210,7 +197,7 @@ describe('AAD tokens', () => {
     const { em } = await emulator();
     em.grant(AUTOMATION.oid, 'contributor');
     const authorization = await header();
-    const res = await rawRequest(cert, `${em.endpoint}dbs/${DB}`, { headers: { authorization } });
+    const res = await rawRequest(life.cert, `${em.endpoint}dbs/${DB}`, { headers: { authorization } });
     expect(res.status).toBe(401);
     expect(res.json['code']).toBe('Unauthorized');
     expect(res.text).not.toContain(authorization.split('sig=')[1] ?? authorization);
@@ -220,7 +207,7 @@ describe('AAD tokens', () => {
     const { em } = await emulator();
     em.grant(AUTOMATION.oid, 'reader');
     const { token } = await new LocalEmulatorCredential(AUTOMATION).getToken('https://cosmos.azure.com/.default');
-    const res = await rawRequest(cert, `${em.endpoint}dbs/${DB}`, { headers: { authorization: `type=aad&ver=1.0&sig=${token}` } });
+    const res = await rawRequest(life.cert, `${em.endpoint}dbs/${DB}`, { headers: { authorization: `type=aad&ver=1.0&sig=${token}` } });
     expect(res.status).toBe(200);
     expect(res.json['id']).toBe(DB);
   });
@@ -228,7 +215,7 @@ describe('AAD tokens', () => {
   it('a 403 names the principal and the action but carries no token', async () => {
     const { em } = await emulator();
     const headers = await aadHeaders(em, STRANGER);
-    const res = await rawRequest(cert, `${em.endpoint}dbs/${DB}/clientencryptionkeys`, { headers });
+    const res = await rawRequest(life.cert, `${em.endpoint}dbs/${DB}/clientencryptionkeys`, { headers });
     expect(res.status).toBe(403);
     expect(res.headers['x-ms-substatus']).toBe('5301');
     expect(res.json['message']).toContain(`Request blocked by Auth keysteward-local : Request is blocked because principal [${STRANGER.oid}]`);

@@ -4,36 +4,22 @@
 // CEKs wrapped by the same KEK then unwrap to the same (first) DEK, and rewrapClientEncryptionKey silently writes the
 // first CEK's DEK into the second — whose data becomes undecryptable. With a TTL of 0 every unwrap reaches the
 // resolver and each CEK keeps its own DEK.
-import { EncryptionAlgorithm, type CosmosClient } from '@azure/cosmos';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DevCertificate } from '../../../emulators/certs.js';
-import type { CosmosEmulator } from '../../../emulators/cosmos/index.js';
-import { DB, KEK_V1, KEK_V2, LocalKekResolver, cosmosClient, devCert, startEmulator, wrapMetadata } from './support.js';
+import { EncryptionAlgorithm} from '@azure/cosmos';
+import { describe, expect, it } from 'vitest';
+import { DB, KEK_V1, KEK_V2, LocalKekResolver, cosmosClient, useCosmosTestLife, startEmulator, wrapMetadata } from './support.js';
 
-let cert: DevCertificate;
-const open: Array<CosmosEmulator | CosmosClient> = [];
-
-beforeAll(async () => {
-  cert = await devCert();
-});
-
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if ('dispose' in x) x.dispose();
-    else await x.close();
-  }
-});
+const life = useCosmosTestLife();
 
 describe('SDK unwrap cache (encryptionKeyTimeToLiveInSeconds)', () => {
   it.each([
     { ttl: 'sdk-default' as const, bSurvives: false, unwrapsUnderV1: 1 },
     { ttl: 0, bSurvives: true, unwrapsUnderV1: 2 },
   ])('ttl $ttl: rewrapping two CEKs of one KEK keeps the second DEK: $bSurvives', async ({ ttl, bSurvives, unwrapsUnderV1 }) => {
-    const em = await startEmulator(cert, { databases: [{ id: DB }] });
-    open.push(em);
+    const em = await startEmulator(life.cert, { databases: [{ id: DB }] });
+    life.open.push(em);
     const resolver = new LocalKekResolver();
-    const c = cosmosClient(em, cert, { key: em.masterKey }, { resolver, ttlSeconds: ttl });
-    open.push(c);
+    const c = cosmosClient(em, life.cert, { key: em.masterKey }, { resolver, ttlSeconds: ttl });
+    life.open.push(c);
     const database = c.database(DB);
     for (const id of ['cek-a', 'cek-b']) await database.createClientEncryptionKey(id, EncryptionAlgorithm.AEAD_AES_256_CBC_HMAC_SHA256, wrapMetadata(KEK_V1));
     const dekOf = (id: string, kid: string): Buffer => resolver.unwrapDirect(kid, em.cek(DB, id)?.wrappedDataEncryptionKey ?? Buffer.alloc(0));

@@ -1,3 +1,4 @@
+import { afterEach, beforeAll } from 'vitest';
 // Shared set-up for the Cosmos DB emulator tests: the emulator on the dev certificate, the real CosmosClient (AAD
 // through LocalEmulatorCredential, or the account key) with client-side encryption, a key encryption key resolver
 // that wraps with RSA-OAEP locally (as Key Vault's RSA-OAEP would), and bare HTTPS requests for what the SDK has no
@@ -182,4 +183,29 @@ export async function cosmosError(p: Promise<unknown>): Promise<{ code: number |
     return { code: err.code, substatus: err.substatus, body: err.body, message: err.message ?? '', headers: err.headers ?? {} };
   }
   throw new Error('expected the call to fail');
+}
+
+/**
+ * The lifecycle every emulator test file shares: the dev certificate (read once) and what a test opened — emulators
+ * and clients — closed after it.
+ */
+export function useCosmosTestLife(): { readonly cert: DevCertificate; readonly open: Array<CosmosEmulator | CosmosClient> } {
+  let cert: DevCertificate | null = null;
+  const open: Array<CosmosEmulator | CosmosClient> = [];
+  beforeAll(async () => {
+    cert = await devCert();
+  });
+  afterEach(async () => {
+    for (const x of open.splice(0)) {
+      if ('dispose' in x) x.dispose();
+      else await x.close();
+    }
+  });
+  return {
+    get cert(): DevCertificate {
+      if (cert === null) throw new Error('useCosmosTestLife(): read cert inside a test');
+      return cert;
+    },
+    open,
+  };
 }

@@ -1,38 +1,25 @@
 // Injected failures (`failNext`): 429 with x-ms-retry-after-ms, which the SDK waits out and retries (its
 // ResourceThrottleRetryPolicy reports the retries in x-ms-throttle-retry-count / -wait-time-ms), and 503, which the SDK
 // retries once for reads and never for writes. A failed request changes nothing.
-import { EncryptionAlgorithm, type CosmosClient, type Database, type EncryptionKeyResolver } from '@azure/cosmos';
+import { EncryptionAlgorithm, type Database, type EncryptionKeyResolver } from '@azure/cosmos';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DevCertificate } from '../../../emulators/certs.js';
+import { describe, expect, it } from 'vitest';
 import type { CosmosEmulator } from '../../../emulators/cosmos/index.js';
-import { AUTOMATION, DB, HTTPMethod, KEK_V1, KEK_V2, LocalKekResolver, ResourceType, cosmosClient, cosmosError, devCert, masterKeyHeaders, rawRequest, startEmulator, wrapMetadata, type ClientOptions } from './support.js';
+import { AUTOMATION, DB, HTTPMethod, KEK_V1, KEK_V2, LocalKekResolver, ResourceType, cosmosClient, cosmosError, useCosmosTestLife, masterKeyHeaders, rawRequest, startEmulator, wrapMetadata, type ClientOptions } from './support.js';
 
 const AEAD = EncryptionAlgorithm.AEAD_AES_256_CBC_HMAC_SHA256;
 const SEEDED = 'cek-seeded';
 
-let cert: DevCertificate;
-const open: Array<CosmosEmulator | CosmosClient> = [];
-
-beforeAll(async () => {
-  cert = await devCert();
-});
-
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if ('dispose' in x) x.dispose();
-    else await x.close();
-  }
-});
+const life = useCosmosTestLife();
 
 /** `db` is warmed up: account discovered and its rid known (each `client.database(id)` is a new object without it). */
 async function setUp(o: ClientOptions = {}): Promise<{ em: CosmosEmulator; resolver: LocalKekResolver; db: Database }> {
   const resolver = new LocalKekResolver();
   const wrapped = await resolver.wrapKey(KEK_V1, 'RSA-OAEP', randomBytes(32));
-  const em = await startEmulator(cert, { databases: [{ id: DB, clientEncryptionKeys: [{ id: SEEDED, keyWrapMetadata: wrapMetadata(KEK_V1), wrappedDataEncryptionKey: wrapped }] }] });
+  const em = await startEmulator(life.cert, { databases: [{ id: DB, clientEncryptionKeys: [{ id: SEEDED, keyWrapMetadata: wrapMetadata(KEK_V1), wrappedDataEncryptionKey: wrapped }] }] });
   em.grant(AUTOMATION.oid, 'contributor');
-  const c = cosmosClient(em, cert, { principal: AUTOMATION }, { resolver, ...o });
-  open.push(em, c);
+  const c = cosmosClient(em, life.cert, { principal: AUTOMATION }, { resolver, ...o });
+  life.open.push(em, c);
   // Warm up: account discovery and the database rid, so the next calls are one request each.
   const db = c.database(DB);
   await db.readClientEncryptionKey(SEEDED);
@@ -63,8 +50,8 @@ describe('429 TooManyRequests', () => {
         return resolver.wrapKey(kid, alg, key);
       },
     };
-    const throttled = cosmosClient(em, cert, { principal: AUTOMATION }, { resolver: throttling });
-    open.push(throttled);
+    const throttled = cosmosClient(em, life.cert, { principal: AUTOMATION }, { resolver: throttling });
+    life.open.push(throttled);
     const before = em.cek(DB, SEEDED);
     const res = await throttled.database(DB).rewrapClientEncryptionKey(SEEDED, wrapMetadata(KEK_V2));
     expect(res.statusCode).toBe(200);
@@ -92,7 +79,7 @@ describe('429 TooManyRequests', () => {
     const link = `dbs/${DB}`;
     const body = JSON.stringify({ id: 'cek-raw', encryptionAlgorithm: AEAD, keyWrapMetadata: wrapMetadata(KEK_V1), wrappedDataEncryptionKey: 'AAEC' });
     const post = async (key: string) =>
-      rawRequest(cert, `${em.endpoint}${link}/clientencryptionkeys`, {
+      rawRequest(life.cert, `${em.endpoint}${link}/clientencryptionkeys`, {
         method: 'POST',
         headers: { ...(await masterKeyHeaders(key, HTTPMethod.post, ResourceType.clientencryptionkey, link)), 'Content-Type': 'application/json' },
         body,

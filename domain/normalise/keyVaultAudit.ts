@@ -200,10 +200,54 @@ function eventId(rec: AuditRecord, op: string, time: Millis, status: number, key
   return `kv|${time}|${op}|${(rec.correlationId ?? '').toLowerCase()}|${object}|${status}|${identity.oid ?? ''}`;
 }
 
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optStr = (v: unknown): boolean => v === undefined || typeof v === 'string';
+const optBoolean = (v: unknown): boolean => v === undefined || typeof v === 'boolean';
+
+/**
+ * The record itself, when every field the schema reads already has exactly the type the schema would produce —
+ * then zod's result would equal it field for field, and its copy (the largest per-record cost of ingestion,
+ * DESIGN.md §7) is skipped. Anything else (a numeric string, a wrong type the schema catches, a missing part) is
+ * left to the schema: null here never means "invalid", only "not the plain case".
+ */
+function plainAuditRecord(raw: unknown): AuditRecord | null {
+  if (!isObj(raw) || typeof raw['time'] !== 'string' || typeof raw['operationName'] !== 'string') return null;
+  if (!optStr(raw['correlationId']) || !optStr(raw['resultDescription']) || !optStr(raw['resourceId'])) return null;
+  const identity = raw['identity'];
+  if (identity !== undefined) {
+    if (!isObj(identity)) return null;
+    const claim = identity['claim'];
+    if (claim !== undefined && (!isObj(claim) || !optStr(claim['oid']) || !optStr(claim[LONG_OID]) || !optStr(claim['xms_mirid']))) return null;
+  }
+  const p = raw['properties'];
+  if (!isObj(p) || !optStr(p['id']) || !optStr(p['requestUri']) || !optBoolean(p['isRbacAuthorized']) || !optBoolean(p['isAccessPolicyMatch'])) return null;
+  const status = p['httpStatusCode'];
+  if (status !== undefined && typeof status !== 'number') return null;
+  const keyProperties = p['keyProperties'];
+  if (keyProperties !== undefined) {
+    if (!isObj(keyProperties)) return null;
+    const attributes = keyProperties['attributes'];
+    if (attributes !== undefined && (!isObj(attributes) || !optBoolean(attributes['enabled']))) return null;
+  }
+  return raw as unknown as AuditRecord;
+}
+
 export function normaliseAuditRecord(raw: unknown): NormaliseResult {
-  const parsed = auditRecordSchema.safeParse(raw);
-  if (!parsed.success) return { status: 'rejected', reason: rejectionReason(raw) };
-  const rec = parsed.data;
+  return normaliseFrom(raw, plainAuditRecord(raw));
+}
+
+/** The same, always through the schema: what the plain-record shortcut must agree with (tests compare them). */
+export function normaliseAuditRecordBySchema(raw: unknown): NormaliseResult {
+  return normaliseFrom(raw, null);
+}
+
+function normaliseFrom(raw: unknown, plain: AuditRecord | null): NormaliseResult {
+  let rec = plain;
+  if (rec === null) {
+    const parsed = auditRecordSchema.safeParse(raw);
+    if (!parsed.success) return { status: 'rejected', reason: rejectionReason(raw) };
+    rec = parsed.data;
+  }
   const time = parseInstant(rec.time);
   if (time === null) return { status: 'rejected', reason: 'unparseable time' };
 

@@ -5,19 +5,26 @@ import type { Services } from './services.js';
 
 const startBody = z.object({ dryRun: z.boolean().optional(), requestedBy: z.string().min(1).max(200).optional() }).strict();
 
-export async function startRotationHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
-  const id = req.params['id'] ?? '';
+/** The request body read with `schema` (an empty body reads as `{}`), or the 400 to answer, naming each bad field. */
+function readBody<T>(req: HttpInput, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; reply: HttpOutput } {
   let body: unknown = {};
   if (req.rawBody.length > 0) {
     try {
       body = JSON.parse(req.rawBody.toString('utf8'));
     } catch {
-      return { status: 400, jsonBody: { error: 'body is not JSON' } };
+      return { ok: false, reply: { status: 400, jsonBody: { error: 'body is not JSON' } } };
     }
   }
-  const parsed = startBody.safeParse(body);
-  if (!parsed.success) return { status: 400, jsonBody: { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } };
-  const result = await services.startRotation(id, { requestedBy: parsed.data.requestedBy ?? 'api', ...(parsed.data.dryRun ? { dryRun: true } : {}) });
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) return { ok: false, reply: { status: 400, jsonBody: { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } } };
+  return { ok: true, value: parsed.data };
+}
+
+export async function startRotationHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
+  const id = req.params['id'] ?? '';
+  const parsed = readBody(req, startBody);
+  if (!parsed.ok) return parsed.reply;
+  const result = await services.startRotation(id, { requestedBy: parsed.value.requestedBy ?? 'api', ...(parsed.value.dryRun ? { dryRun: true } : {}) });
   switch (result.kind) {
     case 'unknown-protector':
       return { status: 404, jsonBody: { error: `unknown protector "${id}"` } };
@@ -58,15 +65,9 @@ const rewrapBody = z
 /** POST /api/protectors/{id}/rewraps — queues a DEK rewrap campaign (Cosmos CEKs or keysteward's DEK store). */
 export async function startRewrapHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
   const id = req.params['id'] ?? '';
-  let body: unknown;
-  try {
-    body = JSON.parse(req.rawBody.toString('utf8'));
-  } catch {
-    return { status: 400, jsonBody: { error: 'body is not JSON' } };
-  }
-  const parsed = rewrapBody.safeParse(body);
-  if (!parsed.success) return { status: 400, jsonBody: { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } };
-  const { toVersion, fromVersion, vault } = parsed.data;
+  const parsed = readBody(req, rewrapBody);
+  if (!parsed.ok) return parsed.reply;
+  const { toVersion, fromVersion, vault } = parsed.value;
   const result = await services.startRewrap(id, { toVersion, ...(fromVersion ? { fromVersion } : {}), ...(vault ? { vault } : {}) });
   switch (result.kind) {
     case 'unknown-protector':

@@ -8,7 +8,7 @@ import { executeStep, StepNotReadyError, type RotationDeps } from '../../../app/
 import { MemoryRotationLedger } from '../../../app/rotation/memoryLedger.js';
 import type { CreatedVersion, ProtectorSwitchPort, RotationKeys, RsaJwk } from '../../../app/rotation/ports.js';
 import type { VaultBudget } from '../../../app/rewrap/vaultBudget.js';
-import type { InventoryVersion } from '../../../domain/estate/model.js';
+import type { Estate, InventoryVersion } from '../../../domain/estate/model.js';
 import { buildRotationPlan } from '../../../domain/rotation/plan.js';
 import { newRun, type RotationRun } from '../../../domain/rotation/run.js';
 import { estateFrom } from '../../support/estates.js';
@@ -99,13 +99,16 @@ const noArm: ProtectorSwitchPort = {
   setProtector: async () => undefined,
 };
 
-async function rig() {
+/**
+ * A run of `protectorId` in a fresh memory ledger, with deps over `keys`, a clock the test moves and numbered claim
+ * tokens (`worker-1`, `worker-2`, … one per executeStep call).
+ */
+async function runRig(e: Estate, protectorId: string, keys: FakeKeys, over: Partial<RotationDeps> = {}) {
   let now = Date.parse('2026-11-22T10:00:00Z');
   let tokens = 0;
   const ledger = new MemoryRotationLedger();
-  const keys = new FakeKeys(['kv-eus', 'kv-wus']);
   const deps: RotationDeps = {
-    estate,
+    estate: e,
     ledger,
     keys,
     protectors: noArm,
@@ -114,16 +117,23 @@ async function rig() {
     vaultUrl: (v) => `https://${v}.vault.azure.net/`,
     claimMs: 30_000,
     newToken: () => `worker-${++tokens}`,
+    ...over,
   };
-  const planned = buildRotationPlan({ estate, protectorId: 'orders', now });
+  const planned = buildRotationPlan({ estate: e, protectorId, now });
   if (!planned.ok) throw new Error(planned.error);
-  const run = newRun({ ...planned.plan, preflight: [] }, 'rot-orders-test-1', 'test', new Date(now).toISOString());
+  const run = newRun({ ...planned.plan, preflight: [] }, `rot-${protectorId}-test-1`, 'test', new Date(now).toISOString());
   await ledger.create(run);
+  return { deps, ledger, run, advance: (ms: number) => void (now += ms) };
+}
+
+async function rig() {
+  const keys = new FakeKeys(['kv-eus', 'kv-wus']);
+  const { deps, ledger, run, advance } = await runRig(estate, 'orders', keys);
   const stepOf = (kind: string, vault?: string) => run.steps.find((s) => s.kind === kind && (vault === undefined || s.vault === vault))?.n ?? -1;
   // Preflight and material first, so the tests start at the secondary's install.
   await executeStep(deps, run.id, stepOf('preflight'));
   await executeStep(deps, run.id, stepOf('create-material'));
-  return { deps, keys, ledger, run, stepOf, advance: (ms: number) => void (now += ms) };
+  return { deps, keys, ledger, run, stepOf, advance };
 }
 
 const stored = async (ledger: MemoryRotationLedger, id: string): Promise<RotationRun> => (await ledger.get(id))?.run as RotationRun;
@@ -241,29 +251,13 @@ describe('executeStep: Cosmos Always Encrypted (rewrap-deks)', () => {
     });
 
   async function aeRig(keySetting: string | null) {
-    let now = Date.parse('2026-11-22T10:00:00Z');
-    let tokens = 0;
-    const e = aeEstate(keySetting);
     const keys = new FakeKeys(['kv-ae']);
     const wrapper = new FakeKeyWrapper();
     const catalog = new MemoryCekCatalog();
-    const ledger = new MemoryRotationLedger();
-    const deps: RotationDeps = {
-      estate: e,
-      ledger,
-      keys,
-      protectors: noArm,
-      clock: { now: () => now },
-      log: silentLogger,
-      vaultUrl: (v) => `https://${v}.vault.azure.net/`,
+    const { deps, ledger, run, advance } = await runRig(aeEstate(keySetting), 'cards', keys, {
       claimMs: 3000,
-      newToken: () => `worker-${++tokens}`,
       alwaysEncrypted: { catalogs: { open: () => catalog, close: () => undefined }, wrapper, vaultBudgetPerSec: 100_000, concurrency: 1 },
-    };
-    const planned = buildRotationPlan({ estate: e, protectorId: 'cards', now });
-    if (!planned.ok) throw new Error(planned.error);
-    const run = newRun({ ...planned.plan, preflight: [] }, 'rot-cards-test-1', 'test', new Date(now).toISOString());
-    await ledger.create(run);
+    });
     // CEKs under the seeded version, wrapped with real RSA-OAEP by the fake vault.
     const seededVersion = (await keys.listVersions('kv-ae'))[0]?.version ?? '';
     const oldKid = `https://kv-ae.vault.azure.net/keys/cards-cmk/${seededVersion}`;
@@ -284,7 +278,7 @@ describe('executeStep: Cosmos Always Encrypted (rewrap-deks)', () => {
         if (made) wrapper.addVersion(`https://kv-ae.vault.azure.net/keys/cards-cmk/${made}`);
       }
     };
-    return { deps, keys, ledger, run, catalog, wrapper, plaintexts, stepOf, upTo, advance: (ms: number) => void (now += ms) };
+    return { deps, keys, ledger, run, catalog, wrapper, plaintexts, stepOf, upTo, advance };
   }
 
   it('preflight refuses, before any new version exists, when the estate names no account key setting', async () => {

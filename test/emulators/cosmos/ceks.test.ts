@@ -1,8 +1,7 @@
 // Client encryption keys through the real CosmosClient (AAD and account key): create, read, rewrap to a new KEK
 // version, the If-Match race a concurrent rewrap loses with 412, conflicts and not-found bodies.
 import { EncryptionAlgorithm, type CosmosClient, type EncryptionKeyResolver } from '@azure/cosmos';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DevCertificate } from '../../../emulators/certs.js';
+import { describe, expect, it } from 'vitest';
 import type { CosmosEmulator } from '../../../emulators/cosmos/index.js';
 import {
   AUTOMATION,
@@ -14,7 +13,7 @@ import {
   ResourceType,
   cosmosClient,
   cosmosError,
-  devCert,
+  useCosmosTestLife,
   kek,
   masterKeyHeaders,
   rawRequest,
@@ -25,19 +24,7 @@ import {
 
 const AEAD = EncryptionAlgorithm.AEAD_AES_256_CBC_HMAC_SHA256;
 
-let cert: DevCertificate;
-const open: Array<{ close(): Promise<void> } | CosmosClient> = [];
-
-beforeAll(async () => {
-  cert = await devCert();
-});
-
-afterEach(async () => {
-  for (const x of open.splice(0)) {
-    if ('dispose' in x) x.dispose();
-    else await x.close();
-  }
-});
+const life = useCosmosTestLife();
 
 /** A clock the test moves, so `_ts` visibly changes between writes. */
 function steppingClock(start = Date.parse('2026-03-01T10:00:00Z')): { now: () => number; advance: (ms: number) => void } {
@@ -46,15 +33,15 @@ function steppingClock(start = Date.parse('2026-03-01T10:00:00Z')): { now: () =>
 }
 
 async function emulator(o: Parameters<typeof startEmulator>[1] = {}): Promise<CosmosEmulator> {
-  const em = await startEmulator(cert, { databases: [{ id: DB }], ...o });
-  open.push(em);
+  const em = await startEmulator(life.cert, { databases: [{ id: DB }], ...o });
+  life.open.push(em);
   em.grant(AUTOMATION.oid, 'contributor');
   return em;
 }
 
 function client(em: CosmosEmulator, auth: ClientAuth, resolver: EncryptionKeyResolver): CosmosClient {
-  const c = cosmosClient(em, cert, auth, { resolver });
-  open.push(c);
+  const c = cosmosClient(em, life.cert, auth, { resolver });
+  life.open.push(c);
   return c;
 }
 
@@ -203,7 +190,7 @@ describe('replace with If-Match', () => {
       keyWrapMetadata: wrapMetadata(kek('2c3d4e5f60718293a4b5c6d7e8f90a1b')),
       wrappedDataEncryptionKey: Buffer.from('not a real wrap, only bytes').toString('base64'),
     };
-    const res = await rawRequest(cert, `${em.endpoint}${link}`, {
+    const res = await rawRequest(life.cert, `${em.endpoint}${link}`, {
       method: 'PUT',
       headers: { ...(await masterKeyHeaders(em.masterKey, HTTPMethod.put, ResourceType.clientencryptionkey, link)), 'If-Match': etag(old, current._etag), 'Content-Type': 'application/json' },
       body: JSON.stringify(body),

@@ -1,21 +1,11 @@
 // The REST read feed of client encryption keys (GET /dbs/{db}/clientencryptionkeys), which the JS SDK has no method
 // for: keysteward calls it over HTTPS with the header the SDK would send. Body `{"_rid","ClientEncryptionKeys","_count"}`,
 // paged by x-ms-max-item-count, continued by x-ms-continuation.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DevCertificate } from '../../../emulators/certs.js';
+import { describe, expect, it } from 'vitest';
 import type { CosmosEmulator, SeedCek } from '../../../emulators/cosmos/index.js';
-import { AUTOMATION, DB, HTTPMethod, KEK_V1, READER, ResourceType, aadHeaders, devCert, kek, masterKeyHeaders, rawRequest, startEmulator, wrapMetadata, type RawResponse } from './support.js';
+import { AUTOMATION, DB, HTTPMethod, KEK_V1, READER, ResourceType, aadHeaders, useCosmosTestLife, kek, masterKeyHeaders, rawRequest, startEmulator, wrapMetadata, type RawResponse } from './support.js';
 
-let cert: DevCertificate;
-const emulators: CosmosEmulator[] = [];
-
-beforeAll(async () => {
-  cert = await devCert();
-});
-
-afterEach(async () => {
-  for (const em of emulators.splice(0)) await em.close();
-});
+const life = useCosmosTestLife();
 
 const seedCek = (i: number): SeedCek => ({
   id: `cek-${String(i).padStart(2, '0')}`,
@@ -24,11 +14,11 @@ const seedCek = (i: number): SeedCek => ({
 });
 
 async function emulator(count: number, pageSize?: number): Promise<CosmosEmulator> {
-  const em = await startEmulator(cert, {
+  const em = await startEmulator(life.cert, {
     databases: [{ id: DB, clientEncryptionKeys: Array.from({ length: count }, (_, i) => seedCek(i)) }, { id: 'empty' }],
     ...(pageSize !== undefined ? { pageSize } : {}),
   });
-  emulators.push(em);
+  life.open.push(em);
   em.grant(AUTOMATION.oid, 'contributor');
   em.grant(READER.oid, 'reader');
   return em;
@@ -41,7 +31,7 @@ async function listPage(em: CosmosEmulator, auth: Auth, db: string, o: { maxItem
   const headers = auth === 'master' ? await masterKeyHeaders(em.masterKey, HTTPMethod.get, ResourceType.clientencryptionkey, link) : await aadHeaders(em, READER);
   if (o.maxItemCount !== undefined) headers['x-ms-max-item-count'] = String(o.maxItemCount);
   if (o.continuation !== undefined) headers['x-ms-continuation'] = o.continuation;
-  return rawRequest(cert, `${em.endpoint}${link}/clientencryptionkeys`, { headers });
+  return rawRequest(life.cert, `${em.endpoint}${link}/clientencryptionkeys`, { headers });
 }
 
 /** Follows continuations to the end; returns the pages. */
@@ -85,7 +75,7 @@ describe('CEK read feed', () => {
     const stored = em.cek(DB, 'cek-00');
     if (!page || !stored) throw new Error('nothing listed');
     expect(Object.keys(page.json)).toEqual(['_rid', 'ClientEncryptionKeys', '_count']);
-    const dbRead = await rawRequest(cert, `${em.endpoint}dbs/${DB}`, { headers: await masterKeyHeaders(em.masterKey, HTTPMethod.get, ResourceType.database, `dbs/${DB}`) });
+    const dbRead = await rawRequest(life.cert, `${em.endpoint}dbs/${DB}`, { headers: await masterKeyHeaders(em.masterKey, HTTPMethod.get, ResourceType.database, `dbs/${DB}`) });
     expect(page.json['_rid']).toBe(dbRead.json['_rid']);
     expect(page.json['ClientEncryptionKeys']).toEqual([
       {
@@ -116,7 +106,7 @@ describe('CEK read feed', () => {
       // Between page 1 and 2: replace an already-listed CEK and one not yet listed, and add one.
       for (const id of ['cek-00', 'cek-04']) {
         const link = `dbs/${DB}/clientencryptionkeys/${id}`;
-        const res = await rawRequest(cert, `${em.endpoint}${link}`, {
+        const res = await rawRequest(life.cert, `${em.endpoint}${link}`, {
           method: 'PUT',
           headers: { ...(await masterKeyHeaders(em.masterKey, HTTPMethod.put, ResourceType.clientencryptionkey, link)), 'Content-Type': 'application/json' },
           body: JSON.stringify({ id, encryptionAlgorithm: 'AEAD_AES_256_CBC_HMAC_SHA256', keyWrapMetadata: wrapMetadata(kek('feedfacefeedfacefeedfacefeedface')), wrappedDataEncryptionKey: 'AAEC' }),
@@ -124,7 +114,7 @@ describe('CEK read feed', () => {
         expect(res.status).toBe(200);
       }
       const link = `dbs/${DB}`;
-      const created = await rawRequest(cert, `${em.endpoint}${link}/clientencryptionkeys`, {
+      const created = await rawRequest(life.cert, `${em.endpoint}${link}/clientencryptionkeys`, {
         method: 'POST',
         headers: { ...(await masterKeyHeaders(em.masterKey, HTTPMethod.post, ResourceType.clientencryptionkey, link)), 'Content-Type': 'application/json' },
         body: JSON.stringify({ id: 'cek-new', encryptionAlgorithm: 'AEAD_AES_256_CBC_HMAC_SHA256', keyWrapMetadata: wrapMetadata(KEK_V1), wrappedDataEncryptionKey: 'AAEC' }),

@@ -189,9 +189,9 @@ export async function cosmosError(p: Promise<unknown>): Promise<{ code: number |
  * The lifecycle every emulator test file shares: the dev certificate (read once) and what a test opened — emulators
  * and clients — closed after it.
  */
-export function useCosmosTestLife(): { readonly cert: DevCertificate; readonly open: Array<CosmosEmulator | CosmosClient> } {
+export function useCosmosTestLife(): { readonly cert: DevCertificate; readonly open: Array<{ close(): Promise<void> } | CosmosClient> } {
   let cert: DevCertificate | null = null;
-  const open: Array<CosmosEmulator | CosmosClient> = [];
+  const open: Array<{ close(): Promise<void> } | CosmosClient> = [];
   beforeAll(async () => {
     cert = await devCert();
   });

@@ -4,12 +4,13 @@
 import { SqlManagementClient } from '@azure/arm-sql';
 import { isRestError, type PipelinePolicy } from '@azure/core-rest-pipeline';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { LocalEmulatorCredential, type LocalPrincipal } from '../../../adapters/azure/localCredential.js';
 import { localPolicies } from '../../../adapters/azure/localNetwork.js';
 import { DEFAULT_CERT_DIR, ensureDevCertificate, type DevCertificate } from '../../../emulators/certs.js';
 import { startArmSqlEmulator, type ArmSqlEmulator, type ArmSqlEmulatorOptions } from '../../../emulators/armsql/index.js';
+import { httpsRequest } from '../../support/https.js';
 
 export const SUB = '3c5e9a71-2b84-4f06-9d13-6a7b8c9d0e1f';
 export const RG = 'rg-data-prod';
@@ -113,20 +114,9 @@ export interface RawResponse {
 }
 
 /** A bare HTTPS request (no SDK), to see what ARM answers without a token or api-version. */
-export function rawRequest(cert: DevCertificate, url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, ca: cert.certPem }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, json: text ? (JSON.parse(text) as unknown) : null });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(init.body);
-  });
+export async function rawRequest(cert: DevCertificate, url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+  const r = await httpsRequest(cert, url, init);
+  return { status: r.status, headers: r.headers, json: r.text ? (JSON.parse(r.text) as unknown) : null };
 }
 
 export async function bearer(): Promise<string> {

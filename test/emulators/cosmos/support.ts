@@ -16,10 +16,11 @@ import {
 } from '@azure/cosmos';
 import { constants, createHmac, generateKeyPairSync, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { LocalEmulatorCredential, type LocalPrincipal } from '../../../adapters/azure/localCredential.js';
 import { DEFAULT_CERT_DIR, ensureDevCertificate, type DevCertificate } from '../../../emulators/certs.js';
 import { startCosmosEmulator, type CosmosEmulator, type CosmosEmulatorOptions } from '../../../emulators/cosmos/index.js';
+import { httpsRequest } from '../../support/https.js';
 
 export const TENANT = '7d3f1c2a-5b4e-4c6d-9a8b-0e1f2a3b4c5d';
 
@@ -128,27 +129,16 @@ export interface RawResponse {
   readonly json: Record<string, unknown>;
 }
 
-/** A bare HTTPS request to the emulator. */
-export function rawRequest(cert: DevCertificate, url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, ca: cert.certPem }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Record<string, unknown> = {};
-        try {
-          json = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          // not JSON: the test looks at text
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(init.body);
-  });
+/** A bare HTTPS request to the emulator; `json` is {} when the body is not JSON (the test looks at `text`). */
+export async function rawRequest(cert: DevCertificate, url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+  const r = await httpsRequest(cert, url, init);
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(r.text) as Record<string, unknown>;
+  } catch {
+    // not JSON
+  }
+  return { ...r, json };
 }
 
 /** The headers the SDK sends for an account-key request (its own exported signer), plus the API version. */

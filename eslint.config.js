@@ -39,4 +39,11 @@ export default tseslint.config(
     },
   },
   { files: ['domain/**/*.ts'], rules: domainPurityRules },
+  // Imports point down (DESIGN.md §2): the function definitions never reach into a host. functions/index.ts is the
+  // Function App's entry point — itself a host — and composes.
+  {
+    files: ['functions/**/*.ts'],
+    ignores: ['functions/index.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/hosts/**'], message: 'functions/ must not depend on hosts/ (imports point down).' }] }] },
+  },
 );

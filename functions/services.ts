@@ -5,7 +5,7 @@ import type { ProtectorDetail, ProtectorSummary } from '../app/queries.js';
 import type { StartResult } from '../app/rotation/start.js';
 import type { DisableResult } from '../app/retirement/disableVersion.js';
 import type { RotationRun } from '../domain/rotation/run.js';
-import type { RewrapArgs, StartRewrapResult } from '../hosts/rotation.js';
+import type { RewrapArgs, StartRewrapResult } from '../app/rewrap/startRewrap.js';
 import type { RewrapStatus } from '../app/rewrap/rewrapJobs.js';
 
 export type DependencyStatus = { readonly status: 'up' | 'down' | 'disabled' | 'unknown'; readonly detail?: string };

@@ -15,7 +15,7 @@ import { TableDekStore } from '../adapters/dekstore/tableDekStore.js';
 import { createRewrapQueue, startRewrapWorker } from '../adapters/queue/rewrapQueue.js';
 import { RedisVaultBudget } from '../adapters/redis/vaultBudget.js';
 import type { RewrapStatus } from '../app/rewrap/rewrapJobs.js';
-import { buildRewrapRequest } from '../domain/rewrap/request.js';
+import { startRewrap, type RewrapArgs, type StartRewrapResult } from '../app/rewrap/startRewrap.js';
 import { sustainableRatePerSec, type VaultCeiling } from '../domain/rewrap/budget.js';
 import { disableOldVersion, type DisableResult } from '../app/retirement/disableVersion.js';
 import { createProtectorUsage } from '../app/retirement/usage.js';
@@ -54,16 +54,6 @@ export interface RotationServices {
   getRewrap(id: string): Promise<RewrapStatus | null>;
   close(): Promise<void>;
 }
-
-export interface RewrapArgs {
-  readonly toVersion: string;
-  readonly fromVersion?: string;
-  readonly vault?: string;
-}
-
-export type StartRewrapResult =
-  | { readonly kind: 'unknown-protector' | 'bad-request'; readonly error: string }
-  | { readonly kind: 'queued'; readonly status: RewrapStatus };
 
 /**
  * Key creations (import, rotate) per vault: limits.md K6 allows 20 software creations per 10-s window (an HSM one
@@ -140,11 +130,7 @@ export function createRotationServices(input: {
       )
     : null;
   return {
-    startRewrap: async (protectorId, args) => {
-      const built = buildRewrapRequest(input.estate, protectorId, args, vaultUrl);
-      if (!built.ok) return { kind: built.kind, error: built.error };
-      return { kind: 'queued', status: await rewraps.enqueue(built.request) };
-    },
+    startRewrap: (protectorId, args) => startRewrap({ estate: input.estate, queue: rewraps, vaultUrl }, protectorId, args),
     getRewrap: (id) => rewraps.get(id),
     retire: async (protectorId, vault, version) => {
       const protector = input.estate.protectors.find((p) => p.id === protectorId);

@@ -1,18 +1,13 @@
 // Live key inventory over @azure/keyvault-keys: every version of a key in a vault, as the domain's InventoryVersion
 // (DESIGN.md §4.1 `inventory`). The one place that translates the SDK's key shapes into domain shapes.
-import type { TokenCredential } from '@azure/core-auth';
-import { KeyClient, type KeyClientOptions, type KeyVaultKey } from '@azure/keyvault-keys';
+import type { KeyVaultKey } from '@azure/keyvault-keys';
 import type { InventoryVersion } from '../../domain/estate/model.js';
 import { ErrorBodies } from './errorBodies.js';
+import { keyClientCache, type KeyClientCacheOptions } from './keyClients.js';
 import { KeyVaultNotFoundError, toKeyVaultError } from './errors.js';
 import { ecThumbprint, rsaModulusBits, rsaThumbprint } from './thumbprint.js';
 
-export interface KeyVaultInventoryReaderOptions {
-  readonly credential: TokenCredential;
-  /** The vault's data-plane URL, e.g. `https://<vault>.vault.azure.net/` (locally `https://<vault>.vault.localhost:<port>/`). */
-  readonly vaultUrl: (vault: string) => string;
-  /** Local mode: `localPolicies()`. */
-  readonly additionalPolicies?: KeyClientOptions['additionalPolicies'];
+export interface KeyVaultInventoryReaderOptions extends KeyClientCacheOptions {
   /** Versions read in parallel per key. Default 4: a key has few versions, and reads share the vault's budget (limits.md K1). */
   readonly concurrency?: number;
 }
@@ -70,18 +65,8 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 export function createKeyVaultInventoryReader(o: KeyVaultInventoryReaderOptions): KeyVaultInventoryReader {
-  // One client per vault: Key Vault's challenge authentication is per client instance (azure-formats.md §4.6), so
-  // a kept client skips the 401 round trip after its first call.
-  const clients = new Map<string, KeyClient>();
   const bodies = new ErrorBodies();
-  const clientFor = (vault: string): KeyClient => {
-    let c = clients.get(vault);
-    if (!c) {
-      c = new KeyClient(o.vaultUrl(vault), o.credential, { additionalPolicies: [...(o.additionalPolicies ?? []), { policy: bodies.policy, position: 'perCall' }] });
-      clients.set(vault, c);
-    }
-    return c;
-  };
+  const clientFor = keyClientCache(o, bodies);
   const concurrency = o.concurrency ?? 4;
 
   return {

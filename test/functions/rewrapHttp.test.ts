@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { HttpInput } from '../../functions/definitions.js';
 import { rewrapHandler, startRewrapHandler } from '../../functions/rotationHttp.js';
 import type { Services } from '../../functions/services.js';
-import type { StartRewrapResult } from '../../hosts/rotation.js';
+import type { StartRewrapResult } from '../../app/rewrap/startRewrap.js';
 
 const V = '0123456789abcdef0123456789abcdef';
 const req = (raw: string, id = 'cards-ae'): HttpInput => ({ method: 'POST', params: { id }, query: new URLSearchParams(), headers: {}, rawBody: Buffer.from(raw) });

@@ -47,7 +47,9 @@ export interface HttpInput {
   readonly method: string;
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
+  /** Lower-case names; a repeated header is folded (", "), and named in `duplicatedHeaders` when the host can tell. */
   readonly headers: Readonly<Record<string, string>>;
+  readonly duplicatedHeaders?: readonly string[];
   readonly rawBody: Buffer;
 }
 

@@ -57,7 +57,8 @@ function register(def: FunctionDefinition): void {
       app.http(def.name, {
         methods: [...t.methods],
         route: t.route,
-        authLevel: def.name === 'health' ? 'anonymous' : 'function',
+        // The ITSM webhook and Event Grid carry their own authentication (signature, token, aeg-sas-key).
+        authLevel: def.name === 'health' || def.name === 'itsmWebhook' ? 'anonymous' : 'function',
         handler: async (req: HttpRequest) => {
           const headers: Record<string, string> = {};
           req.headers.forEach((v, k) => {

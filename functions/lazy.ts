@@ -32,6 +32,9 @@ export function lazyServices(config: Services['config'], build: () => Promise<Se
     startRewrap: async (id, args) => (await get()).startRewrap(id, args),
     getRewrap: async (id) => (await get()).getRewrap(id),
     rotateDue: async () => (await get()).rotateDue(),
+    receiveItsm: async (input) => (await get()).receiveItsm(input),
+    getItsmRequest: async (id) => (await get()).getItsmRequest(id),
+    itsmTick: async () => (await get()).itsmTick(),
     close: async () => (promise ? (await promise).close() : undefined),
   };
 }

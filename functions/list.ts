@@ -3,6 +3,7 @@ import type { EventHubInput, FunctionDefinition, HttpInput, RetryOptions } from 
 import { dashboardHandler, eventGridHandler, healthHandler, protectorHandler, protectorsHandler } from './http.js';
 import { retireVersionHandler, rewrapHandler, rotationHandler, startRewrapHandler, startRotationHandler } from './rotationHttp.js';
 import type { Services } from './services.js';
+import { itsmRequestHandler, itsmWebhookHandler } from './itsmHttp.js';
 
 const RETRY: RetryOptions = { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumIntervalMs: 10_000, maximumIntervalMs: 300_000 };
 
@@ -48,6 +49,7 @@ export function functionDefinitions(services: Services): FunctionDefinition[] {
     { name: 'sweep', trigger: { type: 'timer', schedule: c.sweepSchedule, runOnStartup: false }, handler: async () => void (await services.sweep()) },
     { name: 'rotationSchedule', trigger: { type: 'timer', schedule: c.rotationSchedule, runOnStartup: false }, handler: async () => void (await services.rotateDue()) },
     { name: 'reconcile', trigger: { type: 'timer', schedule: c.reconcileSchedule, runOnStartup: false }, handler: async () => void (await services.reconcile()) },
+    { name: 'itsm', trigger: { type: 'timer', schedule: c.itsmSchedule, runOnStartup: false }, handler: async () => void (await services.itsmTick()) },
     { name: 'health', trigger: { type: 'http', methods: ['GET'], route: 'health' }, handler: () => healthHandler(services) },
     { name: 'protectors', trigger: { type: 'http', methods: ['GET'], route: 'protectors' }, handler: () => protectorsHandler(services) },
     { name: 'protector', trigger: { type: 'http', methods: ['GET'], route: 'protectors/{id}' }, handler: (req: HttpInput) => protectorHandler(services, req) },
@@ -57,6 +59,8 @@ export function functionDefinitions(services: Services): FunctionDefinition[] {
     { name: 'rotation', trigger: { type: 'http', methods: ['GET'], route: 'rotations/{id}' }, handler: (req: HttpInput) => rotationHandler(services, req) },
     { name: 'startRewrap', trigger: { type: 'http', methods: ['POST'], route: 'protectors/{id}/rewraps' }, handler: (req: HttpInput) => startRewrapHandler(services, req) },
     { name: 'rewrap', trigger: { type: 'http', methods: ['GET'], route: 'rewraps/{id}' }, handler: (req: HttpInput) => rewrapHandler(services, req) },
+    { name: 'itsmWebhook', trigger: { type: 'http', methods: ['POST'], route: 'itsm/{profile}' }, handler: (req: HttpInput) => itsmWebhookHandler(services, req) },
+    { name: 'itsmRequest', trigger: { type: 'http', methods: ['GET'], route: 'itsm/requests/{id}' }, handler: (req: HttpInput) => itsmRequestHandler(services, req) },
     { name: 'dashboard', trigger: { type: 'http', methods: ['GET'], route: 'dashboard' }, handler: () => dashboardHandler(services) },
   ];
 }

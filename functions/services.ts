@@ -7,8 +7,11 @@ import type { DisableResult } from '../app/retirement/disableVersion.js';
 import type { RotationRun } from '../domain/rotation/run.js';
 import type { RewrapArgs, StartRewrapResult } from '../app/rewrap/startRewrap.js';
 import type { RewrapStatus } from '../app/rewrap/rewrapJobs.js';
+import type { AcceptResult, InboundHttp } from '../app/itsm/accept.js';
+import type { ItsmRequest } from '../domain/itsm/request.js';
 
-export type DependencyStatus = { readonly status: 'up' | 'down' | 'disabled' | 'unknown'; readonly detail?: string };
+/** `degraded`: shown, but not a reason to fail liveness (an ITSM outage delays write-backs; it does not stop keysteward). */
+export type DependencyStatus = { readonly status: 'up' | 'degraded' | 'down' | 'disabled' | 'unknown'; readonly detail?: string };
 
 export interface FunctionsConfig {
   readonly auditEventHub: { readonly connection: string; readonly name: string; readonly consumerGroup: string };
@@ -16,6 +19,7 @@ export interface FunctionsConfig {
   readonly sweepSchedule: string;
   readonly rotationSchedule: string;
   readonly reconcileSchedule: string;
+  readonly itsmSchedule: string;
   readonly eventGridKey: string | undefined;
 }
 
@@ -36,6 +40,11 @@ export interface Services {
   retireVersion(protectorId: string, vault: string, version: string): Promise<DisableResult | null>;
   startRewrap(protectorId: string, args: RewrapArgs): Promise<StartRewrapResult>;
   getRewrap(id: string): Promise<RewrapStatus | null>;
+  /** An ITSM webhook (POST /api/itsm/{profile}): verified, recorded, queued. */
+  receiveItsm(input: InboundHttp): Promise<AcceptResult>;
+  getItsmRequest(id: string): Promise<ItsmRequest | null>;
+  /** The ITSM timer: open requests make sure of their jobs, the outbox is carried to the ITSM systems. */
+  itsmTick(): Promise<unknown>;
   /** Starts the rotations the schedule says are due (rotation_due); returns the run ids started. */
   rotateDue(): Promise<string[]>;
   close(): Promise<void>;

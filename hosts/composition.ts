@@ -11,6 +11,7 @@ import type { Clock, Logger, Notifier, RateLimiter } from '../app/ports.js';
 import { describeProtector, listProtectors } from '../app/queries.js';
 import { reconcile } from '../app/reconcile.js';
 import { sweep } from '../app/sweep.js';
+import { withTimeout } from '../app/timeout.js';
 import { LocalEmulatorCredential } from '../adapters/azure/localCredential.js';
 import { localPolicies } from '../adapters/azure/localNetwork.js';
 import { createEmailNotifier } from '../adapters/email/emailNotifier.js';
@@ -31,6 +32,7 @@ import { indexEstate } from '../domain/estate/index.js';
 import { deriveProtector } from '../domain/health/report.js';
 import { loadState } from '../app/persist.js';
 import { createRotationServices } from './rotation.js';
+import { createItsmServices } from './itsm.js';
 import type { Config } from './config.js';
 import { ConfigError, vaultUrlResolver } from './config.js';
 import type { DependencyStatus, FunctionsConfig, Services } from '../functions/services.js';
@@ -46,6 +48,7 @@ export function functionsConfigOf(config: Config): FunctionsConfig {
     sweepSchedule: config.SWEEP_SCHEDULE,
     rotationSchedule: config.ROTATION_SCHEDULE,
     reconcileSchedule: config.RECONCILE_SCHEDULE,
+    itsmSchedule: config.ITSM_SCHEDULE,
     eventGridKey: config.EVENTGRID_KEY,
   };
 }
@@ -80,23 +83,6 @@ export function tableConnection(config: Config, access: AzureAccess): TableConne
   const url = config.TABLE_ACCOUNT_URL ?? config.STORAGE_ACCOUNT_URL?.replace('.blob.', '.table.');
   if (!url) throw new ConfigError('no table storage configured');
   return { accountUrl: url, credential: access.credential };
-}
-
-/** Rejects when `p` takes longer than `ms`: Redis commands wait for a reconnect indefinitely otherwise. */
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }
 
 /** With Redis unreachable, alerts go out anyway (an ACS 429 keeps them pending) rather than wait on Redis. */
@@ -174,7 +160,11 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       })
     : undefined;
 
-  const rotations = createRotationServices({ config, access, tables, estate, state, redis, clock, log, worker: overrides.rotationWorker ?? config.ROTATION_WORKER, settings: overrides.settings ?? ((name) => process.env[name]) });
+  const worker = overrides.rotationWorker ?? config.ROTATION_WORKER;
+  const rotations = createRotationServices({ config, access, tables, estate, state, redis, clock, log, worker, settings: overrides.settings ?? ((name) => process.env[name]) });
+  const itsm = createItsmServices({ config, tables, estate, redis, clock, log, worker, rotations: { start: (id, options) => rotations.start(id, options), get: (id) => rotations.get(id) } });
+  // Incidents open tickets through the outbox (estate notifications.itsm); the channel never waits on the ITSM system.
+  if (itsm.incidentChannel) notifiers.push(itsm.incidentChannel);
 
   const services: Services = {
     config: functionsConfigOf(config),
@@ -215,6 +205,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       deps['logAnalytics'] = logs ? { status: 'up' } : { status: 'disabled' };
       const lastIngest = await withTimeout(heartbeats.last('ingest'), 1000).catch(() => null);
       deps['ingestion'] = { status: 'up', detail: lastIngest ? `last batch ${new Date(lastIngest).toISOString()}` : 'no batch yet' };
+      Object.assign(deps, await itsm.health());
       return deps;
     },
     startRotation: (id, options) => rotations.start(id, options),
@@ -234,7 +225,11 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       }
       return started;
     },
+    receiveItsm: (input) => itsm.receive(input),
+    getItsmRequest: (id) => itsm.get(id),
+    itsmTick: () => itsm.tick(),
     close: async () => {
+      await itsm.close();
       await rotations.close();
       redis.disconnect();
     },

@@ -65,10 +65,50 @@ export const configSchema = z
     /** Client encryption keys / DEKs a rewrap campaign works on at once. */
     REWRAP_CONCURRENCY: positiveInt.default(8),
     KEYSTEWARD_CHECK_NOEVICTION: bool.default(true),
+    // ITSM (DESIGN.md §4.6). Inbound profiles are served only when their trust is configured: comma-separated
+    // secrets / tokens, each optionally `@<ISO instant>` (its not-after, for a rotation of the secret).
+    /** Standard Webhooks secrets (`whsec_<base64>`), e.g. the ServiceNow business-rule script's. */
+    ITSM_STANDARD_SECRETS: z.string().min(1).optional(),
+    /** Which ITSM system the standard profile's tickets are checked against. */
+    ITSM_STANDARD_SYSTEM: z.enum(['servicenow', 'jira']).default('servicenow'),
+    /** Jira admin webhook secrets (X-Hub-Signature). */
+    ITSM_JIRA_SECRETS: z.string().min(1).optional(),
+    /** JSM automation bearer tokens (lower assurance). */
+    ITSM_JSM_TOKENS: z.string().min(1).optional(),
+    ITSM_SCHEDULE: z.string().default('*/15 * * * * *'),
+    /** How often a pending request reads its ticket again. */
+    ITSM_RECHECK_SECONDS: positiveInt.default(60),
+    ITSM_PROGRESS_SECONDS: positiveInt.default(5),
+    /** keysteward's own ServiceNow credentials: Basic (username + password) or OAuth client credentials. */
+    SERVICENOW_URL: z.url().optional(),
+    SERVICENOW_USERNAME: z.string().min(1).optional(),
+    SERVICENOW_PASSWORD: z.string().min(1).optional(),
+    SERVICENOW_CLIENT_ID: z.string().min(1).optional(),
+    SERVICENOW_CLIENT_SECRET: z.string().min(1).optional(),
+    SERVICENOW_PROTECTOR_FIELD: z.string().regex(/^[a-z_][a-z0-9_]{0,79}$/, 'a change_request field name').default('u_keysteward_protector'),
+    /** With SERVICENOW_PROTECTOR_FIELD=cmdb_ci: `<CI name>=<protector id>,…` */
+    SERVICENOW_CI_MAP: z.string().optional(),
+    SERVICENOW_IMPLEMENT_STATES: csv.default(['-2', '-1']),
+    /** keysteward's own Jira credentials (an API token of a service account) and the change fields it reads. */
+    JIRA_URL: z.url().optional(),
+    JIRA_EMAIL: z.string().min(3).optional(),
+    JIRA_API_TOKEN: z.string().min(1).optional(),
+    JIRA_PROTECTOR_FIELD: z.string().regex(/^customfield_\d+$/, 'a custom field id, e.g. customfield_10050').optional(),
+    JIRA_WINDOW_START_FIELD: z.string().regex(/^customfield_\d+$/, 'a custom field id').optional(),
+    JIRA_WINDOW_END_FIELD: z.string().regex(/^customfield_\d+$/, 'a custom field id').optional(),
+    JIRA_IMPLEMENT_STATUSES: csv.default(['Awaiting implementation', 'Implementing']),
   })
   .refine((c) => c.STORAGE_CONNECTION_STRING !== undefined || c.STORAGE_ACCOUNT_URL !== undefined || c.TABLE_ACCOUNT_URL !== undefined, {
     message: 'set STORAGE_CONNECTION_STRING, or STORAGE_ACCOUNT_URL / TABLE_ACCOUNT_URL (managed identity)',
     path: ['STORAGE_CONNECTION_STRING'],
+  })
+  .refine((c) => !c.SERVICENOW_URL || (c.SERVICENOW_USERNAME !== undefined && c.SERVICENOW_PASSWORD !== undefined) || (c.SERVICENOW_CLIENT_ID !== undefined && c.SERVICENOW_CLIENT_SECRET !== undefined), {
+    message: 'SERVICENOW_URL needs SERVICENOW_USERNAME + SERVICENOW_PASSWORD, or SERVICENOW_CLIENT_ID + SERVICENOW_CLIENT_SECRET',
+    path: ['SERVICENOW_URL'],
+  })
+  .refine((c) => !c.JIRA_URL || (c.JIRA_EMAIL && c.JIRA_API_TOKEN && c.JIRA_PROTECTOR_FIELD && c.JIRA_WINDOW_START_FIELD && c.JIRA_WINDOW_END_FIELD), {
+    message: 'JIRA_URL needs JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PROTECTOR_FIELD, JIRA_WINDOW_START_FIELD and JIRA_WINDOW_END_FIELD',
+    path: ['JIRA_URL'],
   })
   .refine((c) => (c.ALERT_WEBHOOK_URL === undefined) === (c.ALERT_WEBHOOK_SECRET === undefined), {
     message: 'ALERT_WEBHOOK_URL and ALERT_WEBHOOK_SECRET go together',

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { Clock, Logger, StateStore } from '../app/ports.js';
 import type { RotationDeps } from '../app/rotation/executor.js';
-import { startRotation, type StartDeps, type StartResult } from '../app/rotation/start.js';
+import { startRotation, type StartDeps, type StartOptions, type StartResult } from '../app/rotation/start.js';
 import { ArmSqlError, createProtectorSwitch } from '../adapters/armsql/index.js';
 import { NonRetryableStepError } from '../app/rotation/executor.js';
 import type { ProtectorSwitchPort } from '../app/rotation/ports.js';
@@ -45,7 +45,7 @@ function nonRetryableArm(port: ProtectorSwitchPort): ProtectorSwitchPort {
 export interface RotationServices {
   /** Disables an old key version behind the retirement gate; refuses with the blockers while anything needs it. */
   retire(protectorId: string, vault: string, version: string): Promise<DisableResult | null>;
-  start(protectorId: string, options: { requestedBy: string; dryRun?: boolean }): Promise<StartResult>;
+  start(protectorId: string, options: StartOptions): Promise<StartResult>;
   /** Re-queues running runs whose jobs Redis lost; returns their ids. */
   reconcileQueue(): Promise<string[]>;
   get(id: string): Promise<RotationRun | null>;

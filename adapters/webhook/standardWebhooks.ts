@@ -3,6 +3,9 @@
 // our outbound alert webhooks; the verifier is shared with the inbound ITSM endpoint, so it reports a status
 // (400 malformed, 401 unauthentic) and a reason that never contains the secret or the expected signature.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readHeader, type HeaderSource } from './headers.js';
+
+export type { HeaderSource } from './headers.js';
 
 /** A signing secret: `whsec_<base64>` (the Standard Webhooks form; the bytes are the base64-decoded rest),
  * any other string (its UTF-8 bytes are the key), or raw key bytes. */
@@ -58,9 +61,6 @@ export function signStandardWebhook({ id, timestamp, body, secret }: SignInput):
   return `v1,${hmac(secretKeyBytes(secret), id, timestamp, body).toString('base64')}`;
 }
 
-/** Header lookup over a Fetch `Headers`, Node's `IncomingHttpHeaders`, or a plain record (any case). */
-export type HeaderSource = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
-
 export interface VerifyInput {
   readonly headers: HeaderSource;
   /** The raw request body, before any JSON parsing (a re-serialised body does not verify). */
@@ -76,26 +76,6 @@ export type VerifyResult =
   | { readonly ok: true; readonly id: string; readonly timestamp: number }
   | { readonly ok: false; readonly status: 400 | 401; readonly reason: string };
 
-type HeaderRead = { value: string } | { error: string };
-
-function readHeader(headers: HeaderSource, name: string): HeaderRead {
-  let raw: string | readonly string[] | null | undefined;
-  if (typeof (headers as Headers).get === 'function' && typeof (headers as Headers).has === 'function') {
-    raw = (headers as Headers).get(name);
-  } else {
-    const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
-    const matches = Object.keys(record).filter((k) => k.toLowerCase() === name);
-    if (matches.length > 1) return { error: `duplicated header ${name}` };
-    raw = matches[0] === undefined ? undefined : record[matches[0]];
-  }
-  if (raw === null || raw === undefined) return { error: `missing header ${name}` };
-  if (typeof raw !== 'string') {
-    if (raw.length !== 1 || raw[0] === undefined) return { error: `duplicated header ${name}` };
-    return { value: raw[0] };
-  }
-  return { value: raw };
-}
-
 const reject = (status: 400 | 401, reason: string): VerifyResult => ({ ok: false, status, reason });
 
 /**
@@ -110,6 +90,9 @@ export function verifyStandardWebhook({ headers, rawBody, secrets, now, toleranc
   if ('error' in ts) return reject(400, ts.error);
   const sig = readHeader(headers, 'webhook-signature');
   if ('error' in sig) return reject(400, sig.error);
+  // A host that folds a repeated header joins the values with ", " (Fetch Headers, the Functions runtime): a real
+  // signature list never contains one (entries are separated by single spaces, base64 has no comma).
+  if (sig.value.includes(', ')) return reject(400, 'duplicated header webhook-signature');
   if (!ID_PATTERN.test(id.value)) return reject(400, 'webhook-id must match [A-Za-z0-9_-]{1,128}');
   // Digits only: no sign, no fraction, no milliseconds (11+ digits) — a lenient parse would widen the window.
   if (!TIMESTAMP_PATTERN.test(ts.value)) return reject(400, 'webhook-timestamp must be unix seconds');

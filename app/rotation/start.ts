@@ -6,7 +6,7 @@ import { deriveProtector } from '../../domain/health/report.js';
 import { buildProtectorView } from '../../domain/health/view.js';
 import { withLiveInventory, type InventoryVersion } from '../../domain/estate/model.js';
 import { buildRotationPlan, type RotationPlan } from '../../domain/rotation/plan.js';
-import { newRun, rotationId, type RotationRun } from '../../domain/rotation/run.js';
+import { isRotationId, newRun, rotationId, type RotationRun, type RunOrigin } from '../../domain/rotation/run.js';
 import { loadState } from '../persist.js';
 import type { StateStore } from '../ports.js';
 import type { RotationDeps } from './executor.js';
@@ -39,12 +39,29 @@ export async function planNow(deps: StartDeps, protectorId: string): Promise<Rot
   return result.ok ? result.plan : null;
 }
 
-export async function startRotation(deps: StartDeps, protectorId: string, options: { requestedBy: string; dryRun?: boolean }): Promise<StartResult> {
+export interface StartOptions {
+  readonly requestedBy: string;
+  readonly dryRun?: boolean;
+  /**
+   * The run's id, when the caller derives it (an ITSM request): asked again with the same id — a worker re-running
+   * its step after a crash — the run already recorded is returned, never a second one started (I1).
+   */
+  readonly runId?: string;
+  readonly origin?: RunOrigin;
+}
+
+export async function startRotation(deps: StartDeps, protectorId: string, options: StartOptions): Promise<StartResult> {
+  if (options.runId !== undefined) {
+    if (!isRotationId(options.runId)) throw new Error(`invalid rotation id ${options.runId}`);
+    const recorded = await deps.ledger.get(options.runId);
+    if (recorded) return recorded.run.status === 'refused' ? { kind: 'refused', run: recorded.run } : { kind: 'started', run: recorded.run };
+  }
   const plan = await planNow(deps, protectorId);
   if (!plan) return { kind: 'unknown-protector' };
   if (options.dryRun) return { kind: 'dry-run', plan };
   const nowIso = new Date(deps.clock.now()).toISOString();
-  const run = newRun(plan, rotationId(protectorId, deps.clock.now(), randomBytes(4).toString('hex')), options.requestedBy, nowIso);
+  const id = options.runId ?? rotationId(protectorId, deps.clock.now(), randomBytes(4).toString('hex'));
+  const run = newRun(plan, id, options.requestedBy, nowIso, options.origin);
   if (run.status === 'refused') {
     await deps.ledger.create(run);
     return { kind: 'refused', run };
@@ -52,6 +69,9 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
   if (!(await deps.ledger.acquireLock(protectorId, run.id))) return { kind: 'busy', protector: protectorId };
   const created = await deps.ledger.create(run);
   if (!created.ok) {
+    // Only a derived id can collide: the same caller, racing itself. Its run stands; this attempt adds nothing.
+    const recorded = options.runId !== undefined ? await deps.ledger.get(run.id) : null;
+    if (recorded) return { kind: 'started', run: recorded.run };
     await deps.ledger.releaseLock(protectorId, run.id);
     throw new Error(`rotation ${run.id} already exists`);
   }

@@ -38,6 +38,17 @@ export interface StepClaim {
   readonly until: string;
 }
 
+/** What asked for a run beyond `requestedBy`: the ITSM request and its ticket (auditors ask "which change approved it?"). */
+export interface RunOrigin {
+  readonly kind: 'itsm';
+  /** The ITSM request id (GET /api/itsm/requests/{id}). */
+  readonly request: string;
+  readonly profile: string;
+  readonly system: 'servicenow' | 'jira';
+  /** The ticket as people name it: CHG0030001, CHG-12. */
+  readonly ticket: string;
+}
+
 export interface RotationRun {
   readonly id: string;
   readonly protector: string;
@@ -48,6 +59,7 @@ export interface RotationRun {
   readonly updatedAt: string;
   readonly preflight: RotationPlan['preflight'];
   readonly steps: readonly RunStep[];
+  readonly origin?: RunOrigin;
 }
 
 const ID = /^rot-[a-z0-9][a-z0-9-]{0,80}$/;
@@ -69,9 +81,10 @@ export function stepJobId(runId: string, n: number): string {
   return id;
 }
 
-export function newRun(plan: RotationPlan, id: string, requestedBy: string, nowIso: string): RotationRun {
+export function newRun(plan: RotationPlan, id: string, requestedBy: string, nowIso: string, origin?: RunOrigin): RotationRun {
   const refused = plan.preflight.some((p) => !p.ok);
   return {
+    ...(origin ? { origin } : {}),
     id,
     protector: plan.protector,
     strategy: plan.strategy,

@@ -15,8 +15,14 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-/** Routes that answer without the API key: liveness for probes, and Event Grid (it carries its own key). */
+/** Routes that answer without the API key: liveness for probes, Event Grid (it carries its own key) and the ITSM webhooks (signed). */
 const OPEN_PATHS = new Set(['/api/health', '/api/events/eventgrid']);
+const OPEN_PATTERN = /^\/api\/itsm\/(standard|jira|jsm-automation)$/;
+
+/** Names of headers the request carried more than once (node keeps them apart in headersDistinct). */
+function duplicatedOf(req: IncomingMessage): string[] {
+  return Object.entries(req.headersDistinct).filter(([, v]) => (v?.length ?? 0) > 1).map(([k]) => k.toLowerCase());
+}
 
 export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?: string): Server {
   return createServer((req, res) => {
@@ -31,7 +37,7 @@ export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?:
     };
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (apiKey !== undefined && !OPEN_PATHS.has(url.pathname)) {
+      if (apiKey !== undefined && !OPEN_PATHS.has(url.pathname) && !(req.method === 'POST' && OPEN_PATTERN.test(url.pathname))) {
         const given = req.headers['x-api-key'] ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
         if (!keyMatches(apiKey, typeof given === 'string' ? given : undefined)) return send({ status: 401, jsonBody: { error: 'unauthorized' } });
       }
@@ -44,7 +50,7 @@ export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?:
       if ('status' in match) return send({ status: match.status, jsonBody: { error: match.status === 404 ? 'not found' : 'method not allowed' } });
       const rawBody = await readBody(req, MAX_BODY);
       if (rawBody === null) return send({ status: 413, jsonBody: { error: 'body too large' } });
-      send(await match.route.handler({ method: req.method ?? 'GET', params: match.params, query: url.searchParams, headers: headersOf(req), rawBody }));
+      send(await match.route.handler({ method: req.method ?? 'GET', params: match.params, query: url.searchParams, headers: headersOf(req), duplicatedHeaders: duplicatedOf(req), rawBody }));
     })().catch((err: unknown) => {
       // The path only: a query string may carry a key (Event Grid's `code`), and logs never hold secrets (I8).
       log.error({ path: (req.url ?? '').split('?')[0], error: err instanceof Error ? err.message : String(err) }, 'request failed');

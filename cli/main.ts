@@ -10,6 +10,7 @@ import { runRotate } from './rotateCommand.js';
 import { runWorker } from './workerCommand.js';
 import { runRetire } from './retireCommand.js';
 import { runRewrap } from './rewrapCommand.js';
+import { runItsmSend, runItsmSign, runItsmStatus } from './itsmCommand.js';
 import { UsageError } from './usageError.js';
 
 const program = new Command()
@@ -63,6 +64,38 @@ program
   .option('--url <url>', 'the keysteward host (default KEYSTEWARD_URL or http://127.0.0.1:7071)')
   .option('--no-wait', 'return once the campaign is queued')
   .action(async (opts: { protector: string; to: string; from?: string; vault?: string; url?: string; wait?: boolean }) => runRewrap(opts));
+
+const itsm = program.command('itsm').description('rotation requests from ITSM tools: send one as a sender would, sign a body, follow a request');
+itsm
+  .command('send')
+  .description('sign and post a rotation request as ServiceNow (standard) or Jira (jira) would, print its id and follow it')
+  .requiredOption('--profile <profile>', 'standard (Standard Webhooks, the ServiceNow script) or jira (admin webhook)')
+  .requiredOption('--protector <id>', 'protector id the request names')
+  .requiredOption('--ticket <ref>', 'ServiceNow change number (CHG0030001) or Jira issue key (CHG-12)')
+  .option('--url <url>', 'the keysteward host (default KEYSTEWARD_URL or http://127.0.0.1:7071)')
+  .option('--secret <secret>', 'signing secret (default KEYSTEWARD_ITSM_SECRET, else the local stack\'s)')
+  .option('--action <action>', 'rotate (default) or dry-run (standard only)')
+  .option('--id <id>', 'the delivery id (webhook-id / X-Atlassian-Webhook-Identifier): send the same one again to replay')
+  .option('--sys-id <sysId>', 'the change\'s sys_id (standard profile, ServiceNow)')
+  .option('--protector-field <field>', 'the Jira field naming the protector (jira profile; default the local stack\'s)')
+  .option('--no-wait', 'return once the request is accepted')
+  .action(async (opts: { profile: string; protector: string; ticket: string; url?: string; secret?: string; action?: string; id?: string; sysId?: string; protectorField?: string; wait?: boolean }) => runItsmSend(opts));
+itsm
+  .command('sign')
+  .description('print the signature headers for a body (test vectors for whoever writes the sender)')
+  .argument('[file]', 'the exact body bytes (default stdin)')
+  .option('--secret <secret>', 'signing secret (default the local stack\'s)')
+  .option('--profile <profile>', 'standard (default) or jira')
+  .option('--id <id>', 'webhook-id (default a random msg_ id)')
+  .option('--timestamp <seconds>', 'webhook-timestamp (default now)')
+  .action(async (file: string | undefined, opts: { secret?: string; profile?: string; id?: string; timestamp?: string }) => runItsmSign(file, opts));
+itsm
+  .command('status')
+  .description('print an ITSM request: its ticket, every state change with its reason, its rotation run')
+  .argument('<id>', 'request id')
+  .option('--url <url>', 'the keysteward host (default KEYSTEWARD_URL or http://127.0.0.1:7071)')
+  .option('--wait', 'follow it until it ends')
+  .action(async (id: string, opts: { url?: string; wait?: boolean }) => runItsmStatus(id, opts));
 
 program
   .command('worker')

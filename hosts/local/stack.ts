@@ -19,6 +19,7 @@ import { startLocalCosmos } from './cosmos.js';
 import type { CosmosEmulator } from '../../emulators/cosmos/index.js';
 import type { ArmSqlEmulator } from '../../emulators/armsql/index.js';
 import { simulateMemberTraffic, type Traffic } from './traffic.js';
+import { startLocalItsm, type LocalItsm } from './itsm.js';
 
 export interface LocalStackOptions {
   readonly estatePath: string;
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   readonly timers?: boolean;
   /** Extra environment for the host's configuration (e.g. EMAIL_RATE_PER_MINUTE). */
   readonly env?: Readonly<Record<string, string>>;
+  /** A Redis of the caller's (e.g. a private redis-server a test stops and restarts); default the machine's, or one started. */
+  readonly redisUrl?: string;
 }
 
 export interface LocalStack {
@@ -47,6 +50,8 @@ export interface LocalStack {
   readonly azurite: Azurite;
   readonly redis: LocalRedis;
   readonly traffic: Traffic;
+  /** The ServiceNow and Jira emulators, with seeded changes. */
+  readonly itsm: LocalItsm;
   /** Hands every audit record not yet delivered to ingestion now; resolves when it is applied. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -65,7 +70,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     const given = await loadEstateFile(options.estatePath);
-    const redis = await connectRedisForLocal(process.env['REDIS_URL'] ? { url: process.env['REDIS_URL'] } : {});
+    const redisUrl = options.redisUrl ?? process.env['REDIS_URL'];
+    const redis = await connectRedisForLocal(redisUrl ? { url: redisUrl } : {});
     closers.push(() => redis.close());
     const azurite = await startAzurite();
     closers.push(() => azurite.close());
@@ -95,6 +101,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(() => cosmos.close());
     // The host reads the same estate with its Cosmos endpoints pointing at the emulator.
     const estate = await loadEstateFile(cosmos.estatePath);
+    const itsm = await startLocalItsm(cert, estate.protectors.find((p) => p.kind === 'sql-tde')?.id ?? estate.protectors[0]?.id ?? 'orders-sql');
+    closers.push(() => itsm.close());
 
     const config = loadConfig({
       ...process.env,
@@ -113,6 +121,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       SWEEP_SCHEDULE: '*/15 * * * * *',
       // Each local stack gets its own Redis namespace: budgets and leases of one run never leak into another.
       REDIS_KEY_PREFIX: `keysteward-local-${randomUUID().slice(0, 8)}:`,
+      ...itsm.env,
       ...(options.env ?? {}),
     });
     const host = await serve(config, { ...(options.log ? { log: options.log } : {}), timers: options.timers ?? true, settings: (name) => cosmos.settings.get(name) ?? process.env[name] });
@@ -141,7 +150,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const traffic = simulateMemberTraffic(kv, estate, options.trafficEveryMs ?? 15_000);
     closers.push(async () => traffic.stop());
 
-    return { host, config, estate, kv, email, logAnalytics, armSql, cosmos: cosmos.emulator, azurite, redis, traffic, flush: deliver, close: closeAll };
+    return { host, config, estate, kv, email, logAnalytics, armSql, cosmos: cosmos.emulator, azurite, redis, traffic, itsm, flush: deliver, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -27,10 +27,11 @@ async function main(): Promise<void> {
   const admin = `https://localhost:${stack.kv.port}/_admin`;
   const mail = stack.email.endpoint.replace(/\/$/, '');
   const primary = stack.estate.protectors[0]?.members[0];
+  const protector = stack.estate.protectors.find((p) => p.kind === 'sql-tde')?.id ?? 'orders-sql';
   process.stdout.write(
     [
       '',
-      'keysteward is running (local mode: emulated Key Vault, ACS Email and Log Analytics; Azurite; Redis)',
+      'keysteward is running (local mode: emulated Key Vault, ACS Email, Log Analytics, ARM SQL, Cosmos DB, ServiceNow and Jira; Azurite; Redis)',
       `  dashboard        ${stack.host.url}/`,
       `  health           ${stack.host.url}/api/health`,
       `  protectors       ${stack.host.url}/api/protectors`,
@@ -48,6 +49,15 @@ async function main(): Promise<void> {
       `  KEYSTEWARD_URL=${stack.host.url} npx keysteward rotate --protector ${stack.estate.protectors[0]?.id ?? 'orders-sql'}`,
       ...stack.estate.protectors.filter((p) => p.kind === 'cosmos-always-encrypted').map((p) => `  KEYSTEWARD_URL=${stack.host.url} npx keysteward rotate --protector ${p.id}`),
       `  Cosmos client encryption keys: ${stack.cosmos.endpoint} (emulator; account key auth, as Azure requires for CEK writes)`,
+      '',
+      'Rotate through the ITSM change process (signed webhooks; keysteward reads the change itself before anything runs):',
+      `  ServiceNow ${stack.itsm.servicenow.url}: CHG0030001 approved, window open; CHG0030002 waiting for CAB approval`,
+      `  KEYSTEWARD_URL=${stack.host.url} npx keysteward itsm send --profile standard --protector ${protector} --ticket CHG0030001`,
+      `  KEYSTEWARD_URL=${stack.host.url} npx keysteward itsm send --profile standard --protector ${protector} --ticket CHG0030002 --no-wait`,
+      `  approve it:  curl -sk -X PATCH ${stack.itsm.servicenow.url}/_admin/change_request/CHG0030002 -H 'content-type: application/json' -d '{"approval":"approved","state":"-1"}'`,
+      `  its work notes:  curl -sk ${stack.itsm.servicenow.url}/_admin/change_request/CHG0030001/journal`,
+      `  Jira ${stack.itsm.jira.url}: CHG-1 approved, implementing`,
+      `  KEYSTEWARD_URL=${stack.host.url} npx keysteward itsm send --profile jira --protector ${protector} --ticket CHG-1`,
       '',
       'Ctrl-C stops everything this started.',
       '',

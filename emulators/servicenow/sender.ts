@@ -2,7 +2,7 @@
 // signed rotation request for a change to keysteward (Standard Webhooks v1). Written independently of keysteward's
 // signer and verifier (only node:crypto), so a test of the verifier against it means something.
 //   body:      {"type":"keysteward.rotation.requested","action","protector","ticket":{"system":"servicenow","number",
-//              "sys_id"},"requestedBy":<the change's sys_updated_by>} — JSON.stringify, this key order. No send time in
+//              "sys_id"},"requestedBy":<the change's sys_created_by>} — JSON.stringify, this key order. No send time in
 //              the body: a re-send of one event must be the same bytes (the header timestamp is per attempt), or the
 //              receiver would see its idempotency key reused with another body.
 //   headers:   content-type: application/json; webhook-id; webhook-timestamp (unix seconds);
@@ -72,7 +72,8 @@ export async function sendRotationRequest(ctx: SenderContext, input: SendRotatio
     action,
     protector: input.protector,
     ticket: { system: 'servicenow', number, sys_id: sysId },
-    requestedBy: change.values.get('sys_updated_by') ?? '',
+    // Who raised the change: stable, unlike sys_updated_by (which keysteward's own work notes change).
+    requestedBy: change.values.get('sys_created_by') ?? '',
   });
   // The same event always gets the same id, so keysteward can drop a re-send as a duplicate.
   const webhookId = input.webhookId ?? `snow-${number}-${action}-${sysId}`;

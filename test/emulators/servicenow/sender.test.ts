@@ -95,10 +95,10 @@ describe('sendRotationRequest', () => {
     expect(JSON.stringify(e.outboundLog())).not.toContain(WHSEC);
   });
 
-  it('a secret without whsec_ signs with its UTF-8 bytes; given id, timestamp and action are used; requestedBy follows sys_updated_by', async () => {
+  it('a secret without whsec_ signs with its UTF-8 bytes; given id, timestamp and action are used; requestedBy is who raised the change (sys_created_by), whoever updated it since', async () => {
     const e = (em = await startSnow(cert));
     const r = (rx = await receiver(200));
-    const chg = e.createChange({});
+    const chg = e.createChange({ sys_created_by: 'req.owner' });
     e.updateRecord('change_request', chg['sys_id'] ?? '', { approval: 'approved', sys_updated_by: 'cab.chair' });
     await e.sendRotationRequest({ url: r.url, secret: PLAIN_SECRET, change: chg['sys_id'] ?? '', protector: 'cosmos-main', action: 'dry-run', webhookId: 'evt_0001', timestamp: 1_800_000_000 });
     const got = r.received[0] as Received;
@@ -106,7 +106,7 @@ describe('sendRotationRequest', () => {
     expect(got.headers['webhook-timestamp']).toBe('1800000000');
     expect(signatureValid(got, Buffer.from(PLAIN_SECRET, 'utf8'))).toBe(true);
     const body = JSON.parse(got.raw.toString('utf8')) as Record<string, unknown>;
-    expect(body).toMatchObject({ action: 'dry-run', protector: 'cosmos-main', requestedBy: 'cab.chair' });
+    expect(body).toMatchObject({ action: 'dry-run', protector: 'cosmos-main', requestedBy: 'req.owner' });
   });
 
   it('re-sending the same event keeps the id; another action gets another id', async () => {

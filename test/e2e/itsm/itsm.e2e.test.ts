@@ -97,6 +97,39 @@ describe('ITSM rotation requests', () => {
     expect((await fetch(`${stack.host.url}/api/itsm/requests/itsm-standard-000000000000000000000000`)).status).toBe(404);
   });
 
+  it('W-13: a ServiceNow outage is visible in health; the request and its notes wait, and all of it lands once ServiceNow is back', async () => {
+    stack.itsm.servicenow.updateRecord('change_request', 'CHG0030002', { approval: 'approved', state: '-1', end_date: serviceNowDate(Date.now() + 3_600_000) });
+    stack.itsm.servicenow.outage({ status: 503 });
+    const sent = await stack.itsm.servicenow.sendRotationRequest({ url: `${stack.host.url}/api/itsm/standard`, secret: LOCAL_ITSM.standardSecret, change: 'CHG0030002', protector: 'orders-sql', webhookId: 'snow-CHG0030002-rotate-approved' });
+    expect('status' in sent && sent.status).toBe(202); // acceptance needs Table Storage, not the ITSM system
+    const id = (JSON.parse((sent as { body: string }).body) as { id: string }).id;
+    type Health = { status: string; dependencies: Record<string, { status: string; detail?: string }> };
+    let health: Health | null = null;
+    for (let i = 0; i < 60 && health?.dependencies['servicenow']?.status !== 'degraded'; i++) {
+      await stack.host.services.itsmTick();
+      await new Promise((r) => setTimeout(r, 250));
+      health = (await (await fetch(`${stack.host.url}/api/health`)).json()) as Health;
+    }
+    expect(health?.dependencies['servicenow']?.status).toBe('degraded');
+    expect(health?.dependencies['servicenow']?.detail).toMatch(/answered 503.*\d+ write-back\(s\) waiting since/);
+    expect(health?.status).toBe('ok'); // an ITSM outage delays write-backs; it does not make keysteward unhealthy
+    const waiting = await getRequest(stack, id);
+    expect(waiting.state).toBe('pending-approval');
+    expect(waiting.reason).toMatch(/cannot read the ticket yet: servicenow GET \/api\/now\/table\/change_request\/[0-9a-f]{32} answered 503/);
+
+    stack.itsm.servicenow.outage(null);
+    const done = await waitForState(stack, id, 'completed', 90_000);
+    // The accepted note waited out its backoff; it lands, and so does the rest.
+    const until = Date.now() + 60_000;
+    while (!journal('CHG0030002').some((n) => n.startsWith(`keysteward rotation ${done.runId} of orders-sql completed.`)) || !journal('CHG0030002').some((n) => n.startsWith(`keysteward received rotation request ${id}`))) {
+      if (Date.now() > until) throw new Error(`notes missing: ${JSON.stringify(journal('CHG0030002'))}`);
+      await stack.host.services.itsmTick();
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const h = (await (await fetch(`${stack.host.url}/api/health`)).json()) as Health;
+    expect(h.dependencies['servicenow']?.status).toBe('up');
+  }, 180_000);
+
   it('a Jira admin webhook for an approved JSM change goes through the same path and comments every step on the issue', async () => {
     const before = await versionCounts(stack);
     const fired = await stack.itsm.jira.fireWebhook({ url: `${stack.host.url}/api/itsm/jira`, secret: LOCAL_ITSM.jiraSecret, issueKey: 'CHG-1' });

@@ -40,6 +40,7 @@ describe('Azure Functions registration', () => {
       ['sweep', '*/30 * * * * *'],
       ['rotationSchedule', '0 0 * * * *'],
       ['reconcile', '0 */5 * * * *'],
+      ['itsm', '*/15 * * * * *'],
     ]);
     expect(calls['http']?.map(([name, o]) => [name, o['route'], o['methods'], o['authLevel']])).toEqual([
       ['health', 'health', ['GET'], 'anonymous'],
@@ -51,6 +52,9 @@ describe('Azure Functions registration', () => {
       ['rotation', 'rotations/{id}', ['GET'], 'function'],
       ['startRewrap', 'protectors/{id}/rewraps', ['POST'], 'function'],
       ['rewrap', 'rewraps/{id}', ['GET'], 'function'],
+      // Signed by the sender (Standard Webhooks, X-Hub-Signature) or a bearer token: no function key in the way.
+      ['itsmWebhook', 'itsm/{profile}', ['POST'], 'anonymous'],
+      ['itsmRequest', 'itsm/requests/{id}', ['GET'], 'function'],
       ['dashboard', 'dashboard', ['GET'], 'function'],
     ]);
     expect(calls['eventGrid']?.map(([name]) => name)).toEqual(['eventGridKeyVault']);

@@ -91,17 +91,20 @@ export async function acceptItsmWebhook(deps: AcceptDeps, http: InboundHttp): Pr
     deps.log.warn({ security: true, event: 'itsm.idempotency_mismatch', profile, request: id }, 'ITSM webhook reused an idempotency key with a different body');
     return { kind: 'mismatch', requestId: id };
   }
-  // Best effort here; the request's first advance writes it too (the outbox holds one entry per id).
-  await deps.outbox.put({ ...acceptedNote(request), kind: 'ticket-note', ticket: request.ticket, createdAt: request.receivedAt }).catch((err: unknown) => {
-    deps.log.warn({ request: id, error: err instanceof Error ? err.message : String(err) }, 'accepted note not stored yet; the request writes it when it advances');
-  });
-  const queued = await withTimeout(deps.queue.enqueue(id), deps.enqueueTimeoutMs ?? 1000).then(
-    () => true,
-    (err: unknown) => {
-      deps.log.warn({ request: id, error: err instanceof Error ? err.message : String(err) }, 'ITSM request recorded but not queued (Redis unavailable?); the reconciler queues it');
-      return false;
-    },
-  );
+  // Both after the record, both best effort, at once: the request's first advance writes the note too (the outbox
+  // keeps one entry per id), and the reconciler queues a request whose job did not make it.
+  const [, queued] = await Promise.all([
+    deps.outbox.put({ ...acceptedNote(request), kind: 'ticket-note', ticket: request.ticket, createdAt: request.receivedAt }).catch((err: unknown) => {
+      deps.log.warn({ request: id, error: err instanceof Error ? err.message : String(err) }, 'accepted note not stored yet; the request writes it when it advances');
+    }),
+    withTimeout(deps.queue.enqueue(id), deps.enqueueTimeoutMs ?? 1000).then(
+      () => true,
+      (err: unknown) => {
+        deps.log.warn({ request: id, error: err instanceof Error ? err.message : String(err) }, 'ITSM request recorded but not queued (Redis unavailable?); the reconciler queues it');
+        return false;
+      },
+    ),
+  ]);
   deps.log.info({ request: id, profile, ticket: parsed.request.ticket, action: request.action, queued }, 'ITSM rotation request accepted');
   return { kind: 'accepted', request, queued };
 }

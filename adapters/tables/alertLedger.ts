@@ -9,6 +9,7 @@ import { openTable, type LazyTable, type TableConnection } from './connection.js
 import { oldestFirst } from '../../app/alertOrder.js';
 import { CorruptEntityError, EntityTooLargeError, statusOf } from './errors.js';
 import { encodeKey } from './keys.js';
+import { leasePendingRow } from './lease.js';
 
 export const ALERT_TABLE = 'alerts';
 /** Alerts are few: one partition keeps the table simple (Table Storage serves ~2,000 entities/s per partition). */
@@ -64,26 +65,9 @@ export class TableAlertLedger implements AlertLedger {
   }
 
   async lease(key: string, owner: string, nowMs: number, untilMs: number): Promise<boolean> {
-    const client = await this.table.ready();
-    const rowKey = encodeKey(key);
-    let current: Record<string, unknown> & { etag: string };
-    try {
-      current = await client.getEntity<Record<string, unknown>>(PARTITION, rowKey, { queryOptions: { select: ['status', 'leaseOwner', 'leaseUntil'] } });
-    } catch (err) {
-      if (statusOf(err) === 404) return false;
-      throw err;
-    }
-    const until = typeof current['leaseUntil'] === 'number' ? current['leaseUntil'] : 0;
-    if (current['status'] !== 'pending' || (until > nowMs && current['leaseOwner'] !== owner)) return false;
-    try {
-      // Conditional on the ETag just read: a concurrent lease or send makes this one fail.
-      await client.updateEntity({ partitionKey: PARTITION, rowKey, leaseOwner: owner, leaseUntil: untilMs }, 'Merge', { etag: current.etag });
-      return true;
-    } catch (err) {
-      if (statusOf(err) === 412 || statusOf(err) === 404) return false;
-      throw err;
-    }
+    return leasePendingRow(await this.table.ready(), PARTITION, encodeKey(key), owner, nowMs, untilMs);
   }
+
 
   async update(key: string, patch: { status: AlertStatus; attempts: number; lastError?: string }): Promise<void> {
     const client = await this.table.ready();

@@ -8,6 +8,7 @@ import { asciiJson, fromChunkProperties, toChunkProperties, truncateText } from 
 import { openTable, type LazyTable, type TableConnection } from './connection.js';
 import { CorruptEntityError, statusOf } from './errors.js';
 import { encodeKey } from './keys.js';
+import { leasePendingRow } from './lease.js';
 
 export const ITSM_OUTBOX_TABLE = 'itsmoutbox';
 const PARTITION = 'outbox';
@@ -71,25 +72,9 @@ export class TableItsmOutbox implements ItsmOutbox {
   }
 
   async lease(id: string, owner: string, nowMs: number, untilMs: number): Promise<boolean> {
-    const client = await this.table.ready();
-    const rowKey = encodeKey(id);
-    let current: Record<string, unknown> & { etag: string };
-    try {
-      current = await client.getEntity<Record<string, unknown>>(PARTITION, rowKey, { queryOptions: { select: ['status', 'leaseOwner', 'leaseUntil'] } });
-    } catch (err) {
-      if (statusOf(err) === 404) return false;
-      throw err;
-    }
-    const until = Number(current['leaseUntil'] ?? 0);
-    if (current['status'] !== 'pending' || (until > nowMs && current['leaseOwner'] !== owner)) return false;
-    try {
-      await client.updateEntity({ partitionKey: PARTITION, rowKey, leaseOwner: owner, leaseUntil: String(untilMs) }, 'Merge', { etag: current.etag });
-      return true;
-    } catch (err) {
-      if (statusOf(err) === 412 || statusOf(err) === 404) return false;
-      throw err;
-    }
+    return leasePendingRow(await this.table.ready(), PARTITION, encodeKey(id), owner, nowMs, untilMs);
   }
+
 
   async update(id: string, patch: OutboxPatch): Promise<void> {
     const client = await this.table.ready();
@@ -100,7 +85,7 @@ export class TableItsmOutbox implements ItsmOutbox {
       attempts: patch.attempts,
       // A string: epoch ms overflow the Int32 an untyped JSON number is stored as.
       nextAttemptAt: String(patch.nextAttemptAt),
-      leaseUntil: '0',
+      leaseUntil: 0,
       ...(patch.lastError === undefined ? {} : { lastError: truncateText(patch.lastError, ERROR_MAX_CHARS) }),
       ...(patch.done === undefined ? {} : { done: JSON.stringify(patch.done) }),
     };

@@ -97,18 +97,9 @@ export function runIdForRequest(protector: string, requestId: string): string {
   return `rot-${slug}-${requestId.replace(/^itsm-/, 'i')}`.slice(0, 84);
 }
 
-export interface NewRequestInput {
-  readonly id: string;
-  readonly profile: ItsmProfile;
-  readonly idempotencyKey: string;
-  readonly bodySha256: string;
-  readonly assurance: Assurance;
-  readonly action: ItsmAction;
-  readonly requestedProtector: string | null;
-  readonly ticket: TicketRef;
-  readonly requester: string | null;
+export type NewRequestInput = Pick<ItsmRequest, 'id' | 'profile' | 'idempotencyKey' | 'bodySha256' | 'assurance' | 'action' | 'requestedProtector' | 'ticket' | 'requester'> & {
   readonly nowIso: string;
-}
+};
 
 export function newRequest(input: NewRequestInput): ItsmRequest {
   const reason = input.assurance === 'token' ? 'accepted (bearer token: lower assurance); approval is read from the ticket' : 'accepted; approval is read from the ticket';

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { acceptItsmWebhook, type AcceptDeps } from '../../../app/itsm/accept.js';
 import { itsmTick } from '../../../app/itsm/reconcile.js';
-import { jsmAutomationAuth, standardWebhooksAuth } from '../../../adapters/webhook/itsmAuth.js';
+import { jiraWebhookAuth, jsmAutomationAuth, standardWebhooksAuth } from '../../../adapters/webhook/itsmAuth.js';
+import { signHubSignature } from '../../../adapters/webhook/hubSignature.js';
 import { signStandardWebhook } from '../../../adapters/webhook/standardWebhooks.js';
 import { itsmRig } from './support.js';
 
@@ -16,8 +17,12 @@ function deps(rig: ReturnType<typeof itsmRig>): AcceptDeps {
     store: rig.store,
     queue: rig.queue,
     outbox: rig.outbox,
-    auth: { standard: standardWebhooksAuth([{ value: SECRET, notAfter: null }]), 'jsm-automation': jsmAutomationAuth([{ value: 'jsm-token-0123456789', notAfter: null }]) },
-    inbound: { standardSystem: 'servicenow', jiraProtectorField: null },
+    auth: {
+      standard: standardWebhooksAuth([{ value: SECRET, notAfter: null }]),
+      jira: jiraWebhookAuth([{ value: 'jira-secret', notAfter: null }]),
+      'jsm-automation': jsmAutomationAuth([{ value: 'jsm-token-0123456789', notAfter: null }]),
+    },
+    inbound: { standardSystem: 'servicenow', jiraProtectorField: 'customfield_10050' },
     clock: rig.clock,
     log: rig.log,
     enqueueTimeoutMs: 50,
@@ -92,7 +97,9 @@ describe('accepting ITSM webhooks', () => {
 
   it('an unconfigured profile is not served, and a duplicated header the host saw is 400', async () => {
     const rig = itsmRig();
-    expect((await acceptItsmWebhook(deps(rig), { ...signed(rig, BODY), profile: 'jira' })).kind).toBe('unknown-profile');
+    const standardOnly = { ...deps(rig), auth: { standard: standardWebhooksAuth([{ value: SECRET, notAfter: null }]) } };
+    expect((await acceptItsmWebhook(standardOnly, { ...signed(rig, BODY), profile: 'jira' })).kind).toBe('unknown-profile');
+    expect((await acceptItsmWebhook(standardOnly, { ...signed(rig, BODY), profile: 'requests' })).kind).toBe('unknown-profile');
     expect((await acceptItsmWebhook(deps(rig), { ...signed(rig, BODY), duplicated: ['webhook-id'] })).kind).toBe('unauthenticated');
   });
 
@@ -117,5 +124,20 @@ describe('accepting ITSM webhooks', () => {
     expect(r.kind === 'accepted' && r.request).toMatchObject({ assurance: 'token', idempotencyKey: 'CHG-7-rotate', ticket: { system: 'jira', key: 'CHG-7' } });
     expect(rig.log.lines.some((l) => l.fields['event'] === 'itsm.lower_assurance')).toBe(true);
     expect((await acceptItsmWebhook(deps(rig), { ...http, headers: { ...http.headers, authorization: 'Bearer wrong' } })).kind).toBe('unauthenticated');
+  });
+
+  it('W-11: a Jira webhook redelivered with the same X-Atlassian-Webhook-Identifier is the same request', async () => {
+    const rig = itsmRig();
+    const raw = Buffer.from(JSON.stringify({ timestamp: rig.clock.now(), webhookEvent: 'jira:issue_updated', issue: { key: 'CHG-3', fields: { customfield_10050: { value: 'orders-sql' } } } }));
+    const http = { profile: 'jira', headers: { 'content-type': 'application/json; charset=utf-8', 'x-atlassian-webhook-identifier': '88001', 'x-hub-signature': signHubSignature('jira-secret', raw) }, duplicated: [], rawBody: raw };
+    const first = await acceptItsmWebhook(deps(rig), http);
+    expect(first.kind === 'accepted' && first.request).toMatchObject({ profile: 'jira', requestedProtector: 'orders-sql', ticket: { system: 'jira', key: 'CHG-3' } });
+    rig.queue.jobs.clear();
+    const again = await acceptItsmWebhook(deps(rig), http);
+    expect(again.kind).toBe('replayed');
+    expect(again.kind === 'replayed' && first.kind === 'accepted' && again.request.id === first.request.id).toBe(true);
+    expect(rig.queue.jobs.size).toBe(0);
+    const unsigned = await acceptItsmWebhook(deps(rig), { ...http, headers: { 'content-type': 'application/json', 'x-atlassian-webhook-identifier': '88002' } });
+    expect(unsigned).toMatchObject({ kind: 'unauthenticated', status: 401 });
   });
 });

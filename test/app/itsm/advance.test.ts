@@ -106,6 +106,16 @@ describe('advancing an ITSM request', () => {
     expect(await advanceItsmRequest(rig.advanceDeps, ghost.id)).toEqual({ kind: 'done', state: 'refused' });
   });
 
+  it('W-12: a token-only request whose body names another protector than the ticket is refused, whatever the token', async () => {
+    const rig = itsmRig();
+    const jiraRef: TicketRef = { system: 'jira', key: 'CHG-8' };
+    rig.jira.setChange(change({ ref: jiraRef, protectors: ['cards-ae'] }));
+    const r = await accepted(rig, { id: 'itsm-jsmautomation-eeeeeeeeeeeeeeeeeeeeeeee', profile: 'jsm-automation', assurance: 'token', requestedProtector: 'orders-sql', ticket: jiraRef });
+    expect(await advanceItsmRequest(rig.advanceDeps, r.id)).toEqual({ kind: 'done', state: 'refused' });
+    expect((await stateOf(rig, r.id))?.reason).toBe('the request names protector orders-sql, the ticket names cards-ae');
+    expect(rig.rotations.starts).toEqual([]);
+  });
+
   it('with the ITSM system down the request waits (reason recorded), and goes on once it answers', async () => {
     const rig = itsmRig();
     rig.servicenow.setChange(change());

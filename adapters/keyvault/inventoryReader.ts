@@ -6,6 +6,7 @@ import { ErrorBodies } from './errorBodies.js';
 import { keyClientCache, type KeyClientCacheOptions } from './keyClients.js';
 import { KeyVaultNotFoundError, toKeyVaultError } from './errors.js';
 import { ecThumbprint, rsaModulusBits, rsaThumbprint } from './thumbprint.js';
+import { mapLimit } from '../../app/concurrency.js';
 
 export interface KeyVaultInventoryReaderOptions extends KeyClientCacheOptions {
   /** Versions read in parallel per key. Default 4: a key has few versions, and reads share the vault's budget (limits.md K1). */
@@ -49,19 +50,6 @@ export function toInventoryVersion(k: KeyVaultKey): InventoryVersion | null {
     size,
     tags: { ...(k.properties.tags ?? {}) },
   };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
 
 export function createKeyVaultInventoryReader(o: KeyVaultInventoryReaderOptions): KeyVaultInventoryReader {

@@ -24,6 +24,7 @@ const KINDS: Record<KeyEventKind, true> = {
   'sql-server-key': true,
   'sql-database-state': true,
   'identity-removed': true,
+  'sql-server-write': true,
   'cosmos-account-write': true,
 };
 

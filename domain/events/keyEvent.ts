@@ -21,6 +21,18 @@ export type DenialReason =
 /** ARM writes a Start and a Success/Failure record per operation; Key Vault and Event Grid are always `success`. */
 export type Phase = 'start' | 'success' | 'failure';
 
+/**
+ * Fields of an event read from an activity-log record of an ARM operation (DESIGN.md §4.7). `armOperation` names
+ * the operation itself — correlationId, resource id and operation name, lower-cased — because one correlationId
+ * spans every operation of a Terraform apply or a template deployment. Its Start record is intent, its Success
+ * record the change, its Failure record cancels it (domain/health/operations.ts judges them). Absent on events
+ * from Key Vault audit records and Event Grid, which report what already happened.
+ */
+interface ArmRecordFields {
+  readonly phase: Phase;
+  readonly armOperation?: string;
+}
+
 export interface Identity {
   /** Object id of the caller (short `oid` or the long objectidentifier claim), lower-case. */
   readonly oid: string | null;
@@ -81,37 +93,33 @@ export interface NetworkAcls {
 }
 
 /** Vault properties as seen by VaultGet/Put/Patch audit records or a vaults/write activity record. Absent = not stated. */
-export interface VaultConfigEvent extends Base {
+export interface VaultConfigEvent extends Base, ArmRecordFields {
   readonly kind: 'vault-config';
   readonly vault: string;
-  readonly phase: Phase;
   readonly softDelete: boolean | null;
   readonly purgeProtection: boolean | null;
   readonly rbacAuthorization: boolean | null;
   readonly networkAcls: NetworkAcls | null;
 }
 
-export interface VaultLifecycleEvent extends Base {
+export interface VaultLifecycleEvent extends Base, ArmRecordFields {
   readonly kind: 'vault-deleted' | 'vault-recovered' | 'vault-purged';
   readonly vault: string;
-  readonly phase: Phase;
 }
 
 /** An access-policy change. `principalId`/`keyPermissions` are known only from activity-log request bodies. */
-export interface AccessPolicyEvent extends Base {
+export interface AccessPolicyEvent extends Base, ArmRecordFields {
   readonly kind: 'access-policy-changed';
   readonly vault: string;
-  readonly phase: Phase;
   readonly correlationId: string;
   readonly change: 'add' | 'replace' | 'remove' | 'unknown';
   /** Per principal (lower-case object id) the key permissions the change leaves or removes; empty when unknown. */
   readonly entries: ReadonlyArray<{ readonly principalId: string; readonly keyPermissions: readonly string[] }>;
 }
 
-export interface RoleAssignmentEvent extends Base {
+export interface RoleAssignmentEvent extends Base, ArmRecordFields {
   readonly kind: 'role-assignment';
   readonly op: 'write' | 'delete';
-  readonly phase: Phase;
   readonly correlationId: string;
   /** The role assignment's own resource id (lower-case). */
   readonly assignmentId: string;
@@ -122,22 +130,20 @@ export interface RoleAssignmentEvent extends Base {
   readonly scope: string | null;
 }
 
-export interface SqlProtectorEvent extends Base {
+export interface SqlProtectorEvent extends Base, ArmRecordFields {
   readonly kind: 'sql-protector-set';
   /** SQL server resource id, lower-case, without the /encryptionProtector/current suffix. */
   readonly server: string;
-  readonly phase: Phase;
   readonly correlationId: string;
   /** Null when the protector is service-managed or the body did not say. */
   readonly key: KeyVersionRef | null;
   readonly serverKeyType: 'AzureKeyVault' | 'ServiceManaged' | null;
 }
 
-export interface SqlServerKeyEvent extends Base {
+export interface SqlServerKeyEvent extends Base, ArmRecordFields {
   readonly kind: 'sql-server-key';
   readonly server: string;
   readonly op: 'write' | 'delete';
-  readonly phase: Phase;
   readonly correlationId: string;
   readonly key: KeyVersionRef | null;
 }
@@ -152,17 +158,27 @@ export interface SqlDatabaseStateEvent extends Base {
 }
 
 /** The managed identity a member uses was removed (server identity set to None, or a user-assigned identity deleted). */
-export interface IdentityRemovedEvent extends Base {
+export interface IdentityRemovedEvent extends Base, ArmRecordFields {
   readonly kind: 'identity-removed';
   /** The resource whose identity went away (SQL server / Cosmos account / user-assigned identity), lower-case. */
   readonly resourceId: string;
-  readonly phase: Phase;
 }
 
-export interface CosmosAccountEvent extends Base {
+/**
+ * `Microsoft.Sql/servers/write` (or managed instance) on a member server. Only the identity matters here: setting
+ * it to `None` cuts the server off from its TDE protector (DESIGN.md §1). Every record of the operation is kept,
+ * bodies or not, so that its Success or Failure record can judge what the Start record asked for.
+ */
+export interface SqlServerWriteEvent extends Base, ArmRecordFields {
+  readonly kind: 'sql-server-write';
+  readonly server: string;
+  /** `identity.type` of the request or response body, lower-cased (`none`, `systemassigned`, …); null when absent. */
+  readonly identityType: string | null;
+}
+
+export interface CosmosAccountEvent extends Base, ArmRecordFields {
   readonly kind: 'cosmos-account-write';
   readonly account: string;
-  readonly phase: Phase;
   readonly key: KeyVersionRef | null;
   readonly defaultIdentity: string | null;
 }
@@ -181,6 +197,7 @@ export type KeyEvent =
   | SqlServerKeyEvent
   | SqlDatabaseStateEvent
   | IdentityRemovedEvent
+  | SqlServerWriteEvent
   | CosmosAccountEvent;
 
 export type KeyEventKind = KeyEvent['kind'];

@@ -6,11 +6,9 @@
 // Invariant: for the events kept, derived incidents equal those of the full set (tested as a property).
 import { withLiveInventory, type Estate } from '../estate/model.js';
 import type { KeyEvent } from '../events/keyEvent.js';
-import type { IncidentCause } from '../report.js';
 import type { ProtectorState } from './fold.js';
-import { runMachine } from './incidents.js';
+import { memberCauses, withSqlAccessible } from './incidents.js';
 import { compareEvents } from './order.js';
-import { memberSignals, type Signal } from './signals.js';
 import { buildProtectorView } from './view.js';
 
 /** Beyond this many stored events a protector's state is compacted. */
@@ -28,14 +26,8 @@ export function compactState(estate: Estate, state: ProtectorState, now: number,
   const view = buildProtectorView(effective, state, now);
   const keep = new Set<string>();
   state.protector.members.forEach((_m, i) => {
-    const byCause = new Map<IncidentCause, Signal[]>();
-    for (const s of memberSignals(effective, view, i)) {
-      const list = byCause.get(s.cause);
-      if (list) list.push(s);
-      else byCause.set(s.cause, [s]);
-    }
-    for (const signals of byCause.values()) {
-      runMachine(signals, state.successes[i] ?? [], now, (s) => keep.add(s.event.id));
+    const successes = withSqlAccessible(view, i, state.successes[i] ?? []);
+    for (const { signals } of memberCauses(effective, view, i, successes, now, (s) => keep.add(s.event.id))) {
       const ordered = signals.map((s) => s.event).sort(compareEvents);
       for (const e of [...ordered.slice(0, EVIDENCE_FIRST), ...ordered.slice(-EVIDENCE_LAST)]) keep.add(e.id);
     }

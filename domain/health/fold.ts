@@ -122,6 +122,7 @@ export function applyEvent(state: FoldState, event: KeyEvent): boolean {
     }
     case 'sql-protector-set':
     case 'sql-server-key':
+    case 'sql-server-write':
     case 'sql-database-state': {
       const refs = index.byResource.get(event.server) ?? [];
       for (const ref of refs) store(state, ref.protector, event);

@@ -148,31 +148,78 @@ function toIncident(view: ProtectorView, memberIndex: number, cause: IncidentCau
   };
 }
 
+/** One incident cause of one member: its signals (after attribution) and where its machine ends. */
+export interface CauseMachine {
+  readonly cause: IncidentCause;
+  readonly signals: readonly Signal[];
+  readonly machine: MachineResult;
+}
+
+function groupByCause(signals: readonly Signal[]): Map<IncidentCause, Signal[]> {
+  const byCause = new Map<IncidentCause, Signal[]>();
+  for (const s of signals) {
+    const list = byCause.get(s.cause);
+    if (list) list.push(s);
+    else byCause.set(s.cause, [s]);
+  }
+  return byCause;
+}
+
+function covers(episode: Episode, t: Millis): boolean {
+  return episode.openedAt <= t && (episode.resolvedAt === null || t < episode.resolvedAt);
+}
+
+/**
+ * The incident machines of one member, one per cause — one incident per root cause:
+ * - a denial whose cause is unknown (no state explains it, no wording recognised) that happens while an incident of
+ *   a known cause is open for the member is that incident's denial (it moves `at_risk` to `access_lost`), not a
+ *   second `unknown_denial` incident beside it; the earliest-opened open incident takes it;
+ * - SQL's own MakeDatabaseInaccessible (15–30 min late) confirms a loss: it counts as an unknown denial only when no
+ *   known cause was open at the time.
+ * @param onChange called with every signal that changed some machine's state (compaction keeps those).
+ */
+export function memberCauses(estate: Estate, view: ProtectorView, memberIndex: number, successes: readonly Millis[], now: Millis, onChange?: (signal: Signal) => void): CauseMachine[] {
+  const byCause = groupByCause(memberSignals(estate, view, memberIndex));
+  const unknown = byCause.get('unknown_denial') ?? [];
+  byCause.delete('unknown_denial');
+  const causes = [...byCause.keys()].sort();
+
+  const first = new Map(causes.map((cause) => [cause, runMachine(byCause.get(cause) ?? [], successes, now, onChange)]));
+  const unexplained: Signal[] = [];
+  const grew = new Set<IncidentCause>();
+  for (const signal of unknown) {
+    const t = signal.event.time;
+    let owner: { cause: IncidentCause; openedAt: Millis } | null = null;
+    for (const cause of causes) {
+      const episode = first.get(cause)?.episodes.find((ep) => covers(ep, t));
+      if (episode && (owner === null || episode.openedAt < owner.openedAt)) owner = { cause, openedAt: episode.openedAt };
+    }
+    if (owner) {
+      byCause.get(owner.cause)?.push({ ...signal, cause: owner.cause });
+      grew.add(owner.cause);
+    } else unexplained.push(signal);
+  }
+
+  const out: CauseMachine[] = causes.map((cause) => {
+    const signals = byCause.get(cause) ?? [];
+    return { cause, signals, machine: grew.has(cause) ? runMachine(signals, successes, now, onChange) : (first.get(cause) as MachineResult) };
+  });
+  const episodes = out.flatMap((c) => c.machine.episodes);
+  const confirmations = sqlInaccessible(view, memberIndex)
+    .filter((e) => !episodes.some((ep) => ep.openedAt <= e.time && (ep.resolvedAt === null || e.time <= ep.resolvedAt)))
+    .map((event): Signal => ({ cause: 'unknown_denial', effect: 'denial', event }));
+  const rest = [...unexplained, ...confirmations];
+  if (rest.length > 0) out.push({ cause: 'unknown_denial', signals: rest, machine: runMachine(rest, successes, now, onChange) });
+  return out;
+}
+
 /** Incidents of one protector at `now`, sorted by (member, cause). */
 export function deriveIncidents(estate: Estate, state: ProtectorState, now: Millis, view = buildProtectorView(estate, state, now)): Incident[] {
   const incidents: Incident[] = [];
   view.protector.members.forEach((_member, i) => {
     const successes = withSqlAccessible(view, i, state.successes[i] ?? []);
-    const byCause = new Map<IncidentCause, Signal[]>();
-    for (const s of memberSignals(estate, view, i)) {
-      const list = byCause.get(s.cause);
-      if (list) list.push(s);
-      else byCause.set(s.cause, [s]);
-    }
-    // SQL's own MakeDatabaseInaccessible (15–30 min late) confirms a loss; it counts as an unknown_denial only
-    // when no known cause was open at the time (one incident per cause: it joins any other unknown denial).
-    const episodes: Episode[] = [];
-    for (const [cause, signals] of byCause) {
-      if (cause === 'unknown_denial') continue;
-      const m = runMachine(signals, successes, now);
-      episodes.push(...m.episodes);
-      if (m.state !== 'none') incidents.push(toIncident(view, i, cause, m, signals, now));
-    }
-    const unexplained = sqlInaccessible(view, i).filter((e) => !episodes.some((ep) => ep.openedAt <= e.time && (ep.resolvedAt === null || e.time <= ep.resolvedAt)));
-    const unknown = [...(byCause.get('unknown_denial') ?? []), ...unexplained.map((event): Signal => ({ cause: 'unknown_denial', effect: 'denial', event }))];
-    if (unknown.length > 0) {
-      const m = runMachine(unknown, successes, now);
-      if (m.state !== 'none') incidents.push(toIncident(view, i, 'unknown_denial', m, unknown, now));
+    for (const { cause, signals, machine } of memberCauses(estate, view, i, successes, now)) {
+      if (machine.state !== 'none') incidents.push(toIncident(view, i, cause, machine, signals, now));
     }
   });
   return incidents.sort((a, b) => (a.member < b.member ? -1 : a.member > b.member ? 1 : a.cause < b.cause ? -1 : a.cause > b.cause ? 1 : 0));
@@ -184,7 +231,7 @@ function sqlInaccessible(view: ProtectorView, memberIndex: number): KeyEvent[] {
 }
 
 /** MakeDatabaseAccessible (Succeeded) is as good as a successful key access by the server. */
-function withSqlAccessible(view: ProtectorView, memberIndex: number, successes: readonly Millis[]): readonly Millis[] {
+export function withSqlAccessible(view: ProtectorView, memberIndex: number, successes: readonly Millis[]): readonly Millis[] {
   const server = view.protector.members[memberIndex]?.resourceId;
   const extra = view.events.filter((e) => e.kind === 'sql-database-state' && e.server === server && e.state === 'accessible' && e.phase === 'success');
   if (extra.length === 0) return successes;

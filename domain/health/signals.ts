@@ -1,12 +1,12 @@
 // Turns a protector's events into per-member signals for each incident cause: a `risk` (a change that will cut
 // access), a `denial` (the member's identity was refused), or a `revert` (the change was undone). Each rule is a
 // small function of one event and the view; they never look at arrival order.
-import type { DenialReason, KeyEvent, RoleAssignmentEvent } from '../events/keyEvent.js';
+import type { KeyAccessEvent, KeyEvent, RoleAssignmentEvent } from '../events/keyEvent.js';
 import type { Member } from '../estate/model.js';
 import type { Estate } from '../estate/model.js';
 import type { IncidentCause } from '../report.js';
 import { scopeCoversVault } from './fold.js';
-import { isEffective, type ProtectorView } from './view.js';
+import type { ProtectorView } from './view.js';
 
 export type SignalEffect = 'risk' | 'denial' | 'revert';
 
@@ -38,8 +38,15 @@ function grantsKeyUse(permissions: readonly string[]): boolean {
   return p.has('all') || REQUIRED_KEY_PERMISSIONS.every((r) => p.has(r));
 }
 
-export function causeOfDenial(reason: DenialReason, view: ProtectorView, vault: string): IncidentCause {
-  switch (reason) {
+/**
+ * Why a member was refused: what keysteward knows of the vault and the key at that instant (view.denialCauses: the
+ * key disabled, expired or deleted, the vault deleted) comes first, whatever Key Vault's message says; the reason
+ * read from the status and the message is the fallback.
+ */
+export function causeOfDenial(e: KeyAccessEvent, view: ProtectorView): IncidentCause {
+  const known = view.denialCauses.get(e.id);
+  if (known) return known;
+  switch (e.denial) {
     case 'rbac':
     case 'access_policy':
       return 'permission_revoked';
@@ -51,14 +58,11 @@ export function causeOfDenial(reason: DenialReason, view: ProtectorView, vault: 
       return 'key_expired';
     case 'unauthenticated':
       return 'identity_removed';
-    case 'not_found': {
-      // 404 says only "not here": what made it so is read from the vault's known history.
-      const v = view.vaults.get(vault);
-      if (v?.deleted) return 'vault_deleted';
-      if (v?.keyPurged) return 'key_purged';
+    case 'not_found':
+      // 404 with no deletion known: the key (or version) is not there.
       return 'key_deleted';
-    }
     case 'other':
+    case null:
       return 'unknown_denial';
   }
 }
@@ -73,39 +77,6 @@ function touchesCurrent(view: ProtectorView, memberIndex: number, version: strin
   return version === null || current === null || current === version;
 }
 
-interface RoleChange {
-  readonly op: 'write' | 'delete';
-  readonly event: RoleAssignmentEvent;
-  readonly principalId: string | null;
-  readonly roleDefinitionId: string | null;
-  readonly scope: string | null;
-}
-
-/** ARM Start and Success records of one role-assignment operation, merged: either half may carry the body. */
-function roleChanges(view: ProtectorView): RoleChange[] {
-  const byCorrelation = new Map<string, RoleAssignmentEvent[]>();
-  for (const e of view.events) {
-    if (e.kind !== 'role-assignment' || !isEffective(e, view.failedCorrelations)) continue;
-    const key = e.correlationId || e.id;
-    const list = byCorrelation.get(key);
-    if (list) list.push(e);
-    else byCorrelation.set(key, [e]);
-  }
-  const changes: RoleChange[] = [];
-  for (const group of byCorrelation.values()) {
-    // The operation takes effect at its Success record when there is one (events are already in (time,id) order).
-    const event = group.find((e) => e.phase === 'success') ?? (group[0] as RoleAssignmentEvent);
-    changes.push({
-      op: event.op,
-      event,
-      principalId: group.find((e) => e.principalId)?.principalId ?? null,
-      roleDefinitionId: group.find((e) => e.roleDefinitionId)?.roleDefinitionId ?? null,
-      scope: group.find((e) => e.scope)?.scope ?? null,
-    });
-  }
-  return changes;
-}
-
 /** Signals for one member, in no particular order (the incident machine sorts them). */
 export function memberSignals(estate: Estate, view: ProtectorView, memberIndex: number): Signal[] {
   const member = view.protector.members[memberIndex] as Member;
@@ -116,12 +87,9 @@ export function memberSignals(estate: Estate, view: ProtectorView, memberIndex: 
   const rbacVault = estate.vaults.get(member.vault);
 
   for (const e of view.events) {
-    if (!isEffective(e, view.failedCorrelations)) continue;
     switch (e.kind) {
       case 'key-access':
-        if (e.outcome === 'denied' && e.denial && isMemberIdentity(member, e.identity.oid, e.identity.mirid)) {
-          add(causeOfDenial(e.denial, view, e.key.vault), 'denial', e);
-        }
+        if (e.outcome === 'denied' && isMemberIdentity(member, e.identity.oid, e.identity.mirid)) add(causeOfDenial(e, view), 'denial', e);
         break;
       case 'key-attributes-changed':
         if (e.key.vault === member.vault && touchesCurrent(view, memberIndex, e.key.version)) {
@@ -172,24 +140,31 @@ export function memberSignals(estate: Estate, view: ProtectorView, memberIndex: 
       case 'identity-removed':
         if (e.resourceId === member.resourceId) add('identity_removed', 'risk', e);
         break;
+      case 'sql-server-write':
+        // A re-added system identity is a new principal: only a new access grant restores access, so no revert here.
+        if (e.server === member.resourceId && e.identityType === 'none') add('identity_removed', 'risk', e);
+        break;
+      case 'role-assignment':
+        // Each event is one judged operation (operations.ts), its principal, role and scope completed from its records.
+        if (touchesMemberRole(e, member, rbacVault?.resourceId ?? null)) add('permission_revoked', e.op === 'delete' ? 'risk' : 'revert', e);
+        break;
       default:
         break;
     }
   }
-
-  for (const change of roleChanges(view)) {
-    if (!member.principalId || change.principalId !== member.principalId || !change.scope) continue;
-    if (change.roleDefinitionId && NON_KEY_ROLES.has(change.roleDefinitionId)) continue;
-    if (!scopeCoversVault(change.scope, member.vault, rbacVault?.resourceId ?? null)) continue;
-    add('permission_revoked', change.op === 'delete' ? 'risk' : 'revert', change.event);
-  }
   return out;
+}
+
+function touchesMemberRole(e: RoleAssignmentEvent, member: Member, vaultResourceId: string | null): boolean {
+  if (!member.principalId || e.principalId !== member.principalId || !e.scope) return false;
+  if (e.roleDefinitionId && NON_KEY_ROLES.has(e.roleDefinitionId)) return false;
+  return scopeCoversVault(e.scope, member.vault, vaultResourceId);
 }
 
 function isRbacVault(view: ProtectorView, vault: string): boolean {
   let rbac = false;
   for (const e of view.events) {
-    if (e.kind === 'vault-config' && e.vault === vault && e.rbacAuthorization !== null && isEffective(e, view.failedCorrelations)) rbac = e.rbacAuthorization;
+    if (e.kind === 'vault-config' && e.vault === vault && e.rbacAuthorization !== null) rbac = e.rbacAuthorization;
   }
   return rbac;
 }

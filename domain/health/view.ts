@@ -2,12 +2,13 @@
 // protector key it holds, and each member's current protector version. Built from the estate snapshot
 // (vault properties, inventory) overlaid with the events up to `now`, applied in (time, id) order so the
 // result depends only on the event set.
-import type { KeyEvent } from '../events/keyEvent.js';
+import type { KeyAccessEvent, KeyEvent } from '../events/keyEvent.js';
 import type { Protector, VaultProperties } from '../estate/model.js';
 import type { Estate } from '../estate/model.js';
+import type { IncidentCause } from '../report.js';
 import type { Millis } from '../time.js';
-import { compareEvents } from './order.js';
 import type { ProtectorState } from './fold.js';
+import { effectiveEvents } from './operations.js';
 
 export interface VersionView {
   readonly version: string;
@@ -34,13 +35,19 @@ export interface VaultView {
 
 export interface ProtectorView {
   readonly protector: Protector;
-  /** Relevant events with time ≤ now, sorted by (time, id). */
+  /**
+   * Events with time ≤ now that took effect, sorted by (time, id): ARM operations judged (operations.ts) — one event
+   * per kind for each succeeded operation, dated at its Success record — and everything else but failures.
+   */
   readonly events: readonly KeyEvent[];
   readonly vaults: ReadonlyMap<string, VaultView>;
   /** Per member index: the member's current protector version, when known. */
   readonly currentVersion: readonly (string | null)[];
-  /** correlationIds of ARM operations that failed: their Start records changed nothing. */
-  readonly failedCorrelations: ReadonlySet<string>;
+  /**
+   * Denials (by event id) whose cause is known from state rather than from the denial's wording: the vault or the key
+   * was deleted, or the version was disabled or expired, when the denial happened.
+   */
+  readonly denialCauses: ReadonlyMap<string, IncidentCause>;
 }
 
 const UNKNOWN_PROPERTIES: VaultProperties = { softDelete: null, purgeProtection: null, softDeleteRetentionDays: null, networkAcls: null };
@@ -64,17 +71,9 @@ export function newestVersion(vault: VaultView): VersionView | null {
   return best;
 }
 
-export function isEffective(event: KeyEvent, failed: ReadonlySet<string>): boolean {
-  if (!('phase' in event)) return true;
-  if (event.phase === 'failure') return false;
-  return !('correlationId' in event) || event.correlationId === '' || !failed.has(event.correlationId);
-}
-
 export function buildProtectorView(estate: Estate, state: ProtectorState, now: Millis): ProtectorView {
   const protector = state.protector;
-  const events = [...state.events.values()].filter((e) => e.time <= now).sort(compareEvents);
-  const failedCorrelations = new Set<string>();
-  for (const e of events) if ('phase' in e && e.phase === 'failure' && 'correlationId' in e && e.correlationId) failedCorrelations.add(e.correlationId);
+  const events = effectiveEvents([...state.events.values()].filter((e) => e.time <= now));
 
   const vaults = new Map<string, VaultView>();
   for (const name of new Set(protector.members.map((m) => m.vault))) {
@@ -95,8 +94,13 @@ export function buildProtectorView(estate: Estate, state: ProtectorState, now: M
   }
 
   const currentVersion: (string | null)[] = protector.members.map(() => null);
+  const denialCauses = new Map<string, IncidentCause>();
+  // In time order, so each denial is judged on what was known when it happened.
   for (const e of events) {
-    if (!isEffective(e, failedCorrelations)) continue;
+    if (e.kind === 'key-access' && e.outcome === 'denied') {
+      const cause = causeFromState(vaults, e);
+      if (cause !== null) denialCauses.set(e.id, cause);
+    }
     applyToView(protector, vaults, currentVersion, e);
   }
   // Without an ARM record naming it, a member's current version is the newest enabled one in its own vault.
@@ -106,7 +110,24 @@ export function buildProtectorView(estate: Estate, state: ProtectorState, now: M
     const newest = vault ? newestVersion(vault) : null;
     currentVersion[i] = newest && newest.enabled !== false ? newest.version : null;
   });
-  return { protector, events, vaults, currentVersion, failedCorrelations };
+  return { protector, events, vaults, currentVersion, denialCauses };
+}
+
+/**
+ * What the vault's known state says about a denial at its instant, or null when it says nothing. The firewall and
+ * the caller's token are checked before Key Vault looks at the key, so a firewall or 401 denial keeps its own cause.
+ */
+function causeFromState(vaults: ReadonlyMap<string, VaultView>, e: KeyAccessEvent): IncidentCause | null {
+  if (e.denial === 'firewall' || e.denial === 'unauthenticated') return null;
+  const vault = vaults.get(e.key.vault);
+  if (!vault) return null;
+  if (vault.deleted) return 'vault_deleted';
+  if (vault.keyDeleted) return vault.keyPurged ? 'key_purged' : 'key_deleted';
+  const version = e.key.version ? vault.versions.get(e.key.version) : newestVersion(vault);
+  if (!version) return null;
+  if (version.enabled === false) return 'key_disabled';
+  if ((version.exp !== null && version.exp <= e.time) || (version.nbf !== null && version.nbf > e.time)) return 'key_expired';
+  return null;
 }
 
 function applyToView(protector: Protector, vaults: Map<string, VaultView>, current: (string | null)[], e: KeyEvent): void {
@@ -120,7 +141,9 @@ function applyToView(protector: Protector, vaults: Map<string, VaultView>, curre
       if (v.enabled === null) v.enabled = true;
       if (e.exp !== null) v.exp = e.exp;
       if (e.nbf !== null) v.nbf = e.nbf;
+      // A new version means the key exists again (re-created or imported after a delete or a purge).
       vault.keyDeleted = false;
+      vault.keyPurged = false;
       return;
     }
     case 'key-attributes-changed': {

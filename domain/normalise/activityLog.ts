@@ -52,11 +52,14 @@ interface Ctx {
   readonly base: Base;
   readonly phase: Phase;
   readonly correlationId: string;
+  /** The operation this record belongs to (correlationId|resource id|operation name, lower-cased): see KeyEvent. */
+  readonly armOperation: string;
   /** `properties` of the parsed request / response body, when present and valid JSON. */
   readonly request: JsonObject | undefined;
   readonly response: JsonObject | undefined;
-  /** The whole parsed request body (some fields, like `identity`, sit beside `properties`). */
+  /** The whole parsed bodies (some fields, like `identity`, sit beside `properties`). */
   readonly requestBody: JsonObject | undefined;
+  readonly responseBody: JsonObject | undefined;
 }
 
 type Mapper = (c: Ctx) => NormaliseResult;
@@ -95,6 +98,7 @@ const roleAssignment =
       kind: 'role-assignment',
       op,
       phase: c.phase,
+      armOperation: c.armOperation,
       correlationId: c.correlationId,
       assignmentId,
       principalId: principalId ? principalId.toLowerCase() : null,
@@ -136,7 +140,7 @@ const accessPolicyWrite: Mapper = (c) => {
   const vault = vaultNameOf(c.rec.resourceId, c.rec.properties?.entity);
   if (!vault) return rejected('access policy change without a vault');
   const entries = policyEntriesOf(c.request) ?? [];
-  return ok({ ...c.base, kind: 'access-policy-changed', vault, phase: c.phase, correlationId: c.correlationId, change: policyChangeOf(c), entries });
+  return ok({ ...c.base, kind: 'access-policy-changed', vault, phase: c.phase, armOperation: c.armOperation, correlationId: c.correlationId, change: policyChangeOf(c), entries });
 };
 
 function mergeSettings(first: VaultSettings, second: VaultSettings): VaultSettings {
@@ -152,7 +156,7 @@ const vaultWrite: Mapper = (c) => {
   const vault = vaultNameOf(c.rec.resourceId, c.rec.properties?.entity);
   if (!vault) return rejected('vault write without a vault');
   const settings = mergeSettings(vaultSettingsFrom(c.response), vaultSettingsFrom(c.request));
-  const config: KeyEvent = { ...c.base, kind: 'vault-config', vault, phase: c.phase, ...settings };
+  const config: KeyEvent = { ...c.base, kind: 'vault-config', vault, phase: c.phase, armOperation: c.armOperation, ...settings };
   // A vault PUT/PATCH carrying accessPolicies replaces the whole list; the response always lists them,
   // so only the request says a change was asked for.
   const entries = policyEntriesOf(c.request);
@@ -163,6 +167,7 @@ const vaultWrite: Mapper = (c) => {
     kind: 'access-policy-changed',
     vault,
     phase: c.phase,
+    armOperation: c.armOperation,
     correlationId: c.correlationId,
     change: 'replace',
     entries,
@@ -174,7 +179,7 @@ const vaultLifecycle =
   (c) => {
     const vault = vaultNameOf(c.rec.resourceId, c.rec.properties?.entity);
     if (!vault) return rejected('vault operation without a vault');
-    return ok({ ...c.base, kind, vault, phase: c.phase });
+    return ok({ ...c.base, kind, vault, phase: c.phase, armOperation: c.armOperation });
   };
 
 const SERVER_KEY_TYPES: ReadonlyMap<string, 'AzureKeyVault' | 'ServiceManaged'> = new Map([
@@ -193,7 +198,7 @@ const sqlProtector: Mapper = (c) => {
   const serverKeyName = propString(c, 'serverKeyName');
   const key =
     serverKeyType === 'ServiceManaged' ? null : (serverKeyName ? parseServerKeyName(serverKeyName) : null) ?? keyFromUri(propString(c, 'uri'));
-  return ok({ ...c.base, kind: 'sql-protector-set', server, phase: c.phase, correlationId: c.correlationId, key, serverKeyType });
+  return ok({ ...c.base, kind: 'sql-protector-set', server, phase: c.phase, armOperation: c.armOperation, correlationId: c.correlationId, key, serverKeyType });
 };
 
 const sqlServerKey =
@@ -204,22 +209,21 @@ const sqlServerKey =
     if (!server) return rejected('server key without a server');
     const name = sqlServerKeyNameOf(resourceId);
     const key = keyFromUri(propString(c, 'uri')) ?? (name ? parseServerKeyName(name) : null);
-    return ok({ ...c.base, kind: 'sql-server-key', server, op, phase: c.phase, correlationId: c.correlationId, key });
+    return ok({ ...c.base, kind: 'sql-server-key', server, op, phase: c.phase, armOperation: c.armOperation, correlationId: c.correlationId, key });
   };
 
 const sqlServerWrite: Mapper = (c) => {
-  // Setting the server identity to None cuts it off from its TDE protector (DESIGN.md §1).
-  const type = stringField(objectField(c.requestBody, 'identity'), 'type');
-  if (type?.toLowerCase() !== 'none') return UNTRACKED;
   const server = sqlServerOf(entityOf(c));
   if (!server) return rejected('server write without a server');
-  return ok({ ...c.base, kind: 'identity-removed', resourceId: server, phase: c.phase });
+  // `identity` sits beside `properties` in both bodies; the response states the result, so it goes first.
+  const type = stringField(objectField(c.responseBody, 'identity'), 'type') ?? stringField(objectField(c.requestBody, 'identity'), 'type');
+  return ok({ ...c.base, kind: 'sql-server-write', server, phase: c.phase, armOperation: c.armOperation, identityType: type ? type.toLowerCase() : null });
 };
 
 const userAssignedIdentityDelete: Mapper = (c) => {
   const resourceId = entityOf(c);
   if (!resourceId) return rejected('identity delete without resourceId');
-  return ok({ ...c.base, kind: 'identity-removed', resourceId: resourceId.toLowerCase(), phase: c.phase });
+  return ok({ ...c.base, kind: 'identity-removed', resourceId: resourceId.toLowerCase(), phase: c.phase, armOperation: c.armOperation });
 };
 
 /** `UserAssignedIdentity=<resource id>` names a resource: lower-case the id part, keep the tag. */
@@ -233,7 +237,7 @@ const cosmosAccountWrite: Mapper = (c) => {
   const account = cosmosAccountOf(entityOf(c));
   if (!account) return rejected('cosmos write without an account');
   const key = keyFromUri(propString(c, 'keyVaultKeyUri'));
-  return ok({ ...c.base, kind: 'cosmos-account-write', account, phase: c.phase, key, defaultIdentity: normaliseDefaultIdentity(propString(c, 'defaultIdentity')) });
+  return ok({ ...c.base, kind: 'cosmos-account-write', account, phase: c.phase, armOperation: c.armOperation, key, defaultIdentity: normaliseDefaultIdentity(propString(c, 'defaultIdentity')) });
 };
 
 const MAKE_DATABASE = /make(?:managed)?database(in)?accessible/i;
@@ -309,14 +313,17 @@ export function normaliseActivityRecord(raw: unknown): NormaliseResult {
   const operation = message !== undefined && message.toLowerCase() === op ? message : rec.operationName;
   const requestBody = parseJsonObject(rec.properties?.requestbody ?? rec.properties?.requestBody);
   const responseBody = parseJsonObject(rec.properties?.responseBody ?? rec.properties?.responsebody);
+  const correlationId = (rec.correlationId ?? '').toLowerCase();
   return mapper({
     rec,
     base: { id: eventId(rec, op, phase, time), source: 'activity-log', time, operation },
     phase,
-    correlationId: (rec.correlationId ?? '').toLowerCase(),
+    correlationId,
+    armOperation: `${correlationId}|${(rec.resourceId ?? rec.properties?.entity ?? '').toLowerCase()}|${op}`,
     request: objectField(requestBody, 'properties'),
     response: objectField(responseBody, 'properties'),
     requestBody,
+    responseBody,
   });
 }
 

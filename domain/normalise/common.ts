@@ -70,8 +70,10 @@ const PHASES: ReadonlyMap<string, Phase> = new Map<string, Phase>([
   ['started', 'start'],
   ['success', 'success'],
   ['succeeded', 'success'],
-  ['accept', 'success'],
-  ['accepted', 'success'],
+  // `Accept`: an asynchronous operation was accepted and is still running — intent, like Start; its Success or
+  // Failure record comes later.
+  ['accept', 'start'],
+  ['accepted', 'start'],
   ['failure', 'failure'],
   ['failed', 'failure'],
 ]);

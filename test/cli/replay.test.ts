@@ -26,6 +26,16 @@ const summary = (report: ReplayReport) => ({
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'keysteward-'));
 
+/** The Success record that ends the encryption-protector fixture's operation (its Start record), 3 s later. */
+function protectorWriteSucceeded(): string {
+  const envelope = JSON.parse(readFileSync(ACTIVITY[0] as string, 'utf8')) as { records: Array<Record<string, unknown>> };
+  const start = envelope.records[0] as Record<string, unknown>;
+  const success = { ...start, time: '2026-03-02T14:07:43.0000000Z', resultType: 'Success', resultSignature: 'Succeeded.OK', properties: { ...(start['properties'] as object), requestbody: undefined, statusCode: 'OK' } };
+  const file = join(tmp(), 'protector-write-success.json');
+  writeFileSync(file, JSON.stringify({ records: [success] }));
+  return file;
+}
+
 describe('keysteward replay', () => {
   it('the Key Vault audit and activity-log fixtures give the documented incidents and findings', () => {
     const { report } = replay([...AUDIT, ...ACTIVITY]);
@@ -65,8 +75,14 @@ describe('keysteward replay', () => {
   });
 
   it('Event Grid events add Key Vault’s near-expiry notice and the due rotation', () => {
-    const { report } = replay([...AUDIT, ...ACTIVITY, EVENT_GRID]);
-    expect(report.processed).toEqual({ records: 11, matched: 11, ignored: 0, rejected: 0 });
+    // The protector fixture is the Start record of the write (intent): whether the server took V_NEW is said by its
+    // Success record. Until it comes, V_NEW — disabled by the KeyUpdate fixture — is not known to be in use, so its
+    // expiry needs no warning.
+    const pending = replay([...AUDIT, ...ACTIVITY, EVENT_GRID]).report;
+    expect(pending.processed).toEqual({ records: 11, matched: 11, ignored: 0, rejected: 0 });
+    expect(summary(pending).findings).toEqual(['geo_rotation_incomplete kv-cmk-prod-wus', 'rotation_due kv-cmk-prod-eus']);
+
+    const { report } = replay([...AUDIT, ...ACTIVITY, EVENT_GRID, protectorWriteSucceeded()]);
     expect(summary(report).findings).toEqual(['geo_rotation_incomplete kv-cmk-prod-wus', 'key_near_expiry kv-cmk-prod-eus', 'rotation_due kv-cmk-prod-eus']);
     expect(report.findings.find((f) => f.code === 'key_near_expiry')?.detail).toEqual({
       versions: [{ version: V_NEW, exp: '2027-03-04T00:00:00.000Z', expired: false, notifiedByKeyVault: true }],

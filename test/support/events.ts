@@ -28,20 +28,37 @@ export function access(o: { time: string; oid?: string; mirid?: string; vault?: 
   };
 }
 
-export function roleAssignment(o: { time: string; op: 'write' | 'delete'; principalId: string; scope?: string; role?: string; phase?: 'start' | 'success' | 'failure'; correlationId?: string }): KeyEvent {
+/** The operation an activity-log event belongs to (as the normaliser names it: correlation|resource|operation). */
+const armOperationOf = (correlationId: string, resource: string, operation: string): string => `${correlationId}|${resource}|${operation.toLowerCase()}`;
+
+export function roleAssignment(o: {
+  time: string;
+  op: 'write' | 'delete';
+  principalId: string | null;
+  scope?: string | null;
+  role?: string | null;
+  phase?: 'start' | 'success' | 'failure';
+  correlationId?: string;
+  /** The role assignment's name (last segment of its id): two assignments in one correlation are two operations. */
+  assignment?: string;
+}): KeyEvent {
+  const correlationId = o.correlationId ?? nextId('corr');
+  const assignmentId = `${SUB}/providers/microsoft.keyvault/vaults/${EUS_VAULT}/providers/microsoft.authorization/roleassignments/${o.assignment ?? 'x'}`;
+  const operation = `Microsoft.Authorization/roleAssignments/${o.op}`;
   return {
     kind: 'role-assignment',
     id: nextId('al'),
     source: 'activity-log',
     time: at(o.time),
-    operation: `Microsoft.Authorization/roleAssignments/${o.op}`,
+    operation,
     op: o.op,
     phase: o.phase ?? 'success',
-    correlationId: o.correlationId ?? nextId('corr'),
-    assignmentId: `${SUB}/providers/microsoft.keyvault/vaults/${EUS_VAULT}/providers/microsoft.authorization/roleassignments/x`,
+    armOperation: armOperationOf(correlationId, assignmentId, operation),
+    correlationId,
+    assignmentId,
     principalId: o.principalId,
-    roleDefinitionId: o.role ?? 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
-    scope: o.scope ?? `${SUB}/providers/microsoft.keyvault/vaults/${EUS_VAULT}`,
+    roleDefinitionId: o.role === undefined ? 'e147488a-f6f5-4113-8e2d-b22465e65bf6' : o.role,
+    scope: o.scope === undefined ? `${SUB}/providers/microsoft.keyvault/vaults/${EUS_VAULT}` : o.scope,
   };
 }
 
@@ -92,15 +109,18 @@ export function vaultConfig(o: { time: string; vault?: string; deny?: boolean; b
 }
 
 export function protectorSet(o: { time: string; server: string; version: string; vault?: string; phase?: 'start' | 'success' | 'failure'; correlationId?: string }): KeyEvent {
+  const correlationId = o.correlationId ?? nextId('corr');
+  const operation = 'Microsoft.Sql/servers/encryptionProtector/write';
   return {
     kind: 'sql-protector-set',
     id: nextId('al'),
     source: 'activity-log',
     time: at(o.time),
-    operation: 'Microsoft.Sql/servers/encryptionProtector/write',
+    operation,
     server: o.server,
     phase: o.phase ?? 'success',
-    correlationId: o.correlationId ?? nextId('corr'),
+    armOperation: armOperationOf(correlationId, `${o.server}/encryptionprotector/current`, operation),
+    correlationId,
     key: { vault: o.vault ?? EUS_VAULT, key: KEY, version: o.version },
     serverKeyType: 'AzureKeyVault',
   };

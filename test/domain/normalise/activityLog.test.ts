@@ -37,6 +37,7 @@ describe('normaliseActivityRecord: shared fixtures', () => {
           operation: 'Microsoft.Sql/servers/encryptionProtector/write',
           server: EUS_SERVER,
           phase: 'start',
+          armOperation: `${CORR}|${EUS_SERVER}/encryptionprotector/current|microsoft.sql/servers/encryptionprotector/write`,
           correlationId: CORR,
           key: KEY_NEW,
           serverKeyType: 'AzureKeyVault',
@@ -55,6 +56,7 @@ describe('normaliseActivityRecord: shared fixtures', () => {
       operation: 'Microsoft.Authorization/roleAssignments/delete',
       op: 'delete',
       phase: 'success',
+      armOperation: `aa11bb22-cc33-4d44-8e55-ff6677889900|${ASSIGNMENT}|microsoft.authorization/roleassignments/delete`,
       correlationId: 'aa11bb22-cc33-4d44-8e55-ff6677889900',
       assignmentId: ASSIGNMENT,
       principalId: SQL_OID,
@@ -70,8 +72,8 @@ describe('phases', () => {
     ['Started', undefined, 'start'],
     ['Success', undefined, 'success'],
     ['Succeeded', undefined, 'success'],
-    ['Accept', undefined, 'success'],
-    ['Accepted', undefined, 'success'],
+    ['Accept', undefined, 'start'],
+    ['Accepted', undefined, 'start'],
     ['Failure', undefined, 'failure'],
     ['Failed', undefined, 'failure'],
     ['SUCCESS', undefined, 'success'],
@@ -281,6 +283,7 @@ describe('SQL', () => {
       server: EUS_SERVER,
       op: 'write',
       phase: 'start',
+      armOperation: `${CORR}|${keysId.toLowerCase()}|microsoft.sql/servers/keys/write`,
       correlationId: CORR,
       key: KEY_NEW,
     });
@@ -313,12 +316,25 @@ describe('SQL', () => {
     expect(only(normaliseActivityRecord(rec))).toMatchObject({ kind: 'sql-database-state', database: null, state: 'accessible' });
   });
 
-  it('servers/write setting identity None → identity-removed; another identity type → ignored', () => {
+  it('servers/write → sql-server-write with the identity type of either body, or none stated (every record is kept for judging)', () => {
     const server = `${SUB_UPPER}/PROVIDERS/MICROSOFT.SQL/SERVERS/SQL-ORDERS-EUS`;
     const removed = arm('MICROSOFT.SQL/SERVERS/WRITE', server, { resultType: 'Start', request: { location: 'eastus', identity: { type: 'None' } } });
-    expect(only(normaliseActivityRecord(removed))).toMatchObject({ kind: 'identity-removed', resourceId: EUS_SERVER, phase: 'start' });
-    const kept = arm('MICROSOFT.SQL/SERVERS/WRITE', server, { request: { identity: { type: 'SystemAssigned' } } });
-    expect(normaliseActivityRecord(kept).status).toBe('ignored');
+    expect(only(normaliseActivityRecord(removed))).toMatchObject({ kind: 'sql-server-write', server: EUS_SERVER, identityType: 'none', phase: 'start' });
+    const answered = arm('MICROSOFT.SQL/SERVERS/WRITE', server, { request: { identity: { type: 'None' } }, response: { identity: { type: 'SystemAssigned', principalId: SQL_OID } } });
+    expect(only(normaliseActivityRecord(answered))).toMatchObject({ identityType: 'systemassigned', phase: 'success' });
+    const bare = arm('MICROSOFT.SQL/SERVERS/WRITE', server, { resultType: 'Failure' });
+    expect(only(normaliseActivityRecord(bare))).toMatchObject({ kind: 'sql-server-write', identityType: null, phase: 'failure' });
+  });
+
+  it('the records of one operation share its armOperation; another resource in the same correlation is another operation', () => {
+    const server = `${SUB_UPPER}/PROVIDERS/MICROSOFT.SQL/SERVERS/SQL-ORDERS-EUS`;
+    const start = only(normaliseActivityRecord(arm('MICROSOFT.SQL/SERVERS/WRITE', server, { resultType: 'Start' })));
+    const success = only(normaliseActivityRecord(arm('Microsoft.Sql/servers/write', server.toLowerCase(), { resultType: 'Success' })));
+    const other = only(normaliseActivityRecord(arm('MICROSOFT.SQL/SERVERS/WRITE', server.replace('EUS', 'WUS'), { resultType: 'Success' })));
+    expect(start.id).not.toBe(success.id);
+    expect((start as { armOperation?: string }).armOperation).toBe(`${CORR}|${EUS_SERVER}|microsoft.sql/servers/write`);
+    expect((success as { armOperation?: string }).armOperation).toBe((start as { armOperation?: string }).armOperation);
+    expect((other as { armOperation?: string }).armOperation).not.toBe((start as { armOperation?: string }).armOperation);
   });
 
   it('user-assigned identity delete → identity-removed with the identity id', () => {

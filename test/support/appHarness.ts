@@ -5,7 +5,7 @@ import type { Notifier } from '../../app/ports.js';
 import { MemoryAlertLedger } from '../../app/fakes/memoryAlertLedger.js';
 import { MemoryPoisonStore } from '../../app/fakes/memoryPoisonStore.js';
 import { MemoryStateStore } from '../../app/fakes/memoryStateStore.js';
-import { MemoryRateLimiter } from '../../adapters/ratelimit/redisRateLimiter.js';
+import { MemoryRateLimiter } from '../../app/fakes/memoryRateLimiter.js';
 import { silentLogger } from '../../adapters/logging/logger.js';
 import type { AlertMessage } from '../../domain/alerts/message.js';
 import { indexEstate } from '../../domain/estate/index.js';

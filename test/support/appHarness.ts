@@ -37,7 +37,7 @@ export function harness(estate: Estate, startIso: string, opts: { perMinute?: nu
     recipients: ['secops@contoso.example'],
     clock,
     log: silentLogger,
-    ...(opts.perMinute ? { limiter: new MemoryRateLimiter({ email: { perMinute: opts.perMinute, perHour: 1000 } }) } : {}),
+    ...(opts.perMinute ? { limiter: new MemoryRateLimiter({ [notifier.channel]: { perMinute: opts.perMinute, perHour: 1000 } }) } : {}),
   };
   const deps: IngestDeps = { index: indexEstate(estate), state, poison, alerts, clock, log: silentLogger };
   return {

@@ -1,7 +1,7 @@
 // What health shows of alerting (GET /api/health `alerts`): how many alerts have not reached every channel, how old
 // the oldest is, and per channel what is undelivered, being retried or given up. Degraded — shown, never a reason to
 // fail the probe — when no channel is configured (alerts are recorded but go nowhere) or a channel is failing.
-import { relative } from '../domain/alerts/render.js';
+import { span } from '../domain/alerts/render.js';
 import { toIso } from '../domain/time.js';
 import type { AlertHead, AlertLedger, Clock, Notifier } from './ports.js';
 
@@ -28,7 +28,7 @@ export function summariseAlerts(heads: readonly AlertHead[], channels: readonly 
   const failed = heads.filter((h) => h.status === 'failed');
   const oldest = pending[0]?.createdAt ?? null;
   const metrics: Record<string, number> = { undelivered: pending.length, failed: failed.length };
-  const age = oldest === null ? '' : `, oldest ${oldest} (${relative(oldest, now)})`;
+  const age = oldest === null ? '' : `, oldest ${oldest} (${span(now - Date.parse(oldest))} old)`;
   if (oldest !== null) metrics['oldestAgeSeconds'] = Math.max(0, Math.round((now - Date.parse(oldest)) / 1000));
   if (channels.length === 0) {
     return { status: 'degraded', detail: `no channel configured: ${pending.length} alert(s) undelivered${age}`, metrics };

@@ -41,9 +41,15 @@ const fanOut = (deps: AlertDeps): number => deps.concurrency ?? DEFAULT_CONCURRE
 
 async function kindOf(ledger: AlertLedger, incident: Incident, escalation: boolean): Promise<AlertKind | null> {
   if (escalation) return 'escalation';
-  const earlier = OPEN_STAGES.filter((s) => s !== incident.stage);
-  // At most three reads: the bound is the number of stages, not the number of incidents.
-  const announced = (await Promise.all(earlier.map((s) => ledger.get(stageKey(incident, s))))).some((r) => r !== null);
+  // One read at a time (the caller's fan-out is the bound), stopping at the first earlier stage announced.
+  let announced = false;
+  for (const s of OPEN_STAGES) {
+    if (s === incident.stage) continue;
+    if (await ledger.get(stageKey(incident, s))) {
+      announced = true;
+      break;
+    }
+  }
   if (incident.stage === 'resolved') return announced ? 'resolved' : null; // nobody was told it opened
   return announced ? 'advanced' : 'opened';
 }

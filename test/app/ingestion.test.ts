@@ -41,7 +41,8 @@ describe('ingestion → alerts', () => {
     h.setNow('2026-03-03T02:21:00Z');
     await ingestMessages(h.deps, [message(successAt('2026-03-03T02:20:10.0000000Z'))]);
     expect(h.notifier.sent.map((m) => m.kind)).toEqual(['opened', 'resolved']);
-    expect(h.notifier.sent[1]?.text).toContain('Resolved:  2026-03-03T02:20:10.000Z');
+    expect(h.notifier.sent[1]?.text).toContain('Access restored: 2026-03-03T02:20:10.000Z (lost for 2 min)');
+    expect(h.notifier.sent[1]?.text).not.toContain('Autoheal deadline');
   });
 
   it('the same batch delivered twice leaves the same state and sends no second alert (E-2)', async () => {

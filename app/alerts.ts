@@ -98,8 +98,6 @@ export function overallStatus(configured: readonly string[], channels: Readonly<
   return states.every((s) => s === 'sent') ? 'sent' : 'failed';
 }
 
-const retryable = (err: unknown): boolean => !(typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false);
-
 /** Sends pending alerts, grouped by root cause; per channel, one message per group to each channel not yet delivered. */
 export async function dispatchPending(deps: AlertDeps): Promise<DispatchResult> {
   const result: DispatchResult = { sent: 0, deferred: 0, failed: 0 };
@@ -142,14 +140,14 @@ export async function dispatchPending(deps: AlertDeps): Promise<DispatchResult> 
       }
       const groupKey = createHash('sha256').update(group.keys.join('\n')).digest('base64url').slice(0, 32);
       const message = renderAlert({ key: groupKey, kind: group.kind, incidents: group.incidents, to: group.to, now });
-      let outcome: { ok: true } | { ok: false; reason: string; giveUp: boolean };
+      let outcome: { ok: true } | { ok: false; reason: string };
       try {
         await notifier.send(message);
         outcome = { ok: true };
         deps.log.info({ alert: groupKey, channel, kind: group.kind, incidents: group.keys.length, subject: message.subject }, 'alert sent');
       } catch (err) {
         const reason = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-        outcome = { ok: false, reason, giveUp: !retryable(err) };
+        outcome = { ok: false, reason };
         deps.log.error({ alert: groupKey, channel, error: reason }, 'alert send failed; the channel stays pending for these alerts');
       }
       for (const p of members) {
@@ -161,7 +159,7 @@ export async function dispatchPending(deps: AlertDeps): Promise<DispatchResult> 
         } else {
           p.failed = true;
           p.lastError = `${channel}: ${outcome.reason}`;
-          p.channels[channel] = { ...before, status: outcome.giveUp || attempts >= maxAttempts ? 'failed' : 'pending', attempts, lastError: outcome.reason };
+          p.channels[channel] = { ...before, status: attempts >= maxAttempts ? 'failed' : 'pending', attempts, lastError: outcome.reason };
         }
       }
       // Written before the next send: a crash after this point cannot make this channel send the alert again.

@@ -100,10 +100,7 @@ export interface AlertLedger {
   get(key: string): Promise<AlertRecord | null>;
 }
 
-/**
- * A channel that delivers one rendered alert (ACS Email, a signed webhook, ITSM incident tickets). Throws on
- * failure; an error with `retryable: false` (a webhook's 410 Gone) gives the channel up for that alert at once.
- */
+/** A channel that delivers one rendered alert (ACS Email, a signed webhook, ITSM incident tickets). Throws on failure. */
 export interface Notifier {
   readonly channel: string;
   send(message: AlertMessage): Promise<void>;

@@ -149,19 +149,24 @@ describe('dispatch per channel', () => {
     expect(await alertHealth({ ...deps, notifiers: [email] })).toStrictEqual({ status: 'up', detail: 'email: 0 undelivered', metrics: { undelivered: 0, failed: 0, 'email.undelivered': 0, 'email.retrying': 0, 'email.failed': 0 } });
   });
 
-  it('a channel that refuses for good (retryable: false) is given up at once; the alert is failed, not pending; health says so', async () => {
-    const gone = Object.assign(new Error('webhook to https://hooks.example answered HTTP 410'), { retryable: false });
+  it('email delivered, webhook still failing after maxAttempts: the webhook is given up, the alert is failed, not pending; health says so', async () => {
     const email = new FakeChannel('email');
-    const webhook = new FakeChannel('webhook', () => gone);
-    const { deps } = rig([email, webhook]);
+    const webhook = new FakeChannel('webhook', () => new Error('webhook to https://hooks.example answered HTTP 410'));
+    const { deps, advance } = rig([email, webhook], { maxAttempts: 2 });
     const [key] = await claimTransitions(deps, [incident(EUS)]);
     await dispatchPending(deps);
-    expect(await deps.ledger.get(key ?? '')).toMatchObject({ status: 'failed', channels: { email: { status: 'sent' }, webhook: { status: 'failed', attempts: 1 } } });
+    advance(30_000);
+    await dispatchPending(deps);
+    expect(email.sent).toHaveLength(1);
+    expect(await deps.ledger.get(key ?? '')).toMatchObject({ status: 'failed', attempts: 2, channels: { email: { status: 'sent', attempts: 1 }, webhook: { status: 'failed', attempts: 2 } } });
     expect(await deps.ledger.pending()).toEqual([]);
     const health = await alertHealth(deps);
     expect(health.status).toBe('degraded');
     expect(health.detail).toBe('email: 0 undelivered; webhook: 0 undelivered (1 given up in 24 h; last error: webhook to https://hooks.example answered HTTP 410)');
     expect(health.metrics).toMatchObject({ failed: 1, 'webhook.failed': 1, 'email.failed': 0 });
+    // A day later it no longer counts.
+    advance(24 * 3_600_000);
+    expect(await alertHealth(deps)).toMatchObject({ status: 'up', metrics: { failed: 0 } });
   });
 
   it('a channel still failing after maxAttempts is given up; until then health shows it retrying', async () => {

@@ -148,7 +148,7 @@ export async function dispatchPending(deps: AlertDeps): Promise<DispatchResult> 
       } catch (err) {
         const reason = (err instanceof Error ? err.message : String(err)).slice(0, 500);
         outcome = { ok: false, reason };
-        deps.log.error({ alert: groupKey, channel, error: reason }, 'alert send failed; the channel stays pending for these alerts');
+        deps.log.error({ alert: groupKey, channel, error: reason }, 'alert send failed on this channel; it is retried alone');
       }
       for (const p of members) {
         const before = p.channels[channel] ?? { status: 'pending', attempts: 0 };
@@ -172,7 +172,7 @@ export async function dispatchPending(deps: AlertDeps): Promise<DispatchResult> 
     if (status === 'sent') result.sent++;
     if (p.deferred) result.deferred++;
     if (p.failed) result.failed++;
-    // A channel configured after the claim and already delivered elsewhere: its record must still say so.
+    // A channel dropped from the configuration since the last send can leave an alert done without a send now: say so.
     if (!p.tried && status !== p.record.status) await save(p);
   }
   return result;

@@ -1,6 +1,9 @@
 // Alerting use case: claim each transition once in the durable ledger (I7), then dispatch pending alerts in
-// groups, within the channel's send budget. A crash between claim and send leaves the alert pending; the next
-// dispatch (every sweep) sends it. Nothing is dropped for the rate limit: it waits in the ledger.
+// groups, channel by channel, within each channel's send budget. Delivery is recorded per channel as soon as that
+// channel answers, so a channel that delivered is never sent the alert again while another one is retried (an email
+// that went out is not repeated because the webhook failed). A crash between claim and send leaves the alert pending;
+// the next dispatch (every sweep) sends it. Nothing is dropped for the rate limit: it waits in the ledger. With no
+// channel configured nothing is sent and nothing is marked sent: the alerts stay pending, and health shows them.
 import { createHash, randomUUID } from 'node:crypto';
 
 const DISPATCHER_ID = `dispatcher-${randomUUID()}`;
@@ -9,7 +12,9 @@ import { groupAlerts, type PendingAlert } from '../domain/alerts/group.js';
 import type { AlertKind } from '../domain/alerts/message.js';
 import { renderAlert } from '../domain/alerts/render.js';
 import type { Incident } from '../domain/report.js';
-import type { AlertLedger, Clock, Logger, Notifier, RateLimiter } from './ports.js';
+import { toIso } from '../domain/time.js';
+import { mapLimit } from './concurrency.js';
+import type { AlertLedger, AlertRecord, AlertStatus, ChannelDelivery, Clock, Logger, Notifier, RateLimiter } from './ports.js';
 
 export interface AlertDeps {
   readonly ledger: AlertLedger;
@@ -22,15 +27,29 @@ export interface AlertDeps {
   readonly maxAttempts?: number;
   /** Identifies this dispatcher in alert leases. */
   readonly owner?: string;
+  /** Ledger calls in flight at once (default 16): 500 incidents opening together must not open 500 connections. */
+  readonly concurrency?: number;
 }
 
 /** How long a dispatcher may hold an alert while sending it (an ACS send polls until accepted). */
 const LEASE_MS = 120_000;
+const DEFAULT_CONCURRENCY = 16;
+/** Alerts one dispatch takes from the ledger; the rest wait for the next. */
+const DISPATCH_BATCH = 500;
+
+const fanOut = (deps: AlertDeps): number => deps.concurrency ?? DEFAULT_CONCURRENCY;
 
 async function kindOf(ledger: AlertLedger, incident: Incident, escalation: boolean): Promise<AlertKind | null> {
   if (escalation) return 'escalation';
-  const earlier = OPEN_STAGES.filter((s) => s !== incident.stage);
-  const announced = (await Promise.all(earlier.map((s) => ledger.get(stageKey(incident, s))))).some((r) => r !== null);
+  // One read at a time (the caller's fan-out is the bound), stopping at the first earlier stage announced.
+  let announced = false;
+  for (const s of OPEN_STAGES) {
+    if (s === incident.stage) continue;
+    if (await ledger.get(stageKey(incident, s))) {
+      announced = true;
+      break;
+    }
+  }
   if (incident.stage === 'resolved') return announced ? 'resolved' : null; // nobody was told it opened
   return announced ? 'advanced' : 'opened';
 }
@@ -38,66 +57,123 @@ async function kindOf(ledger: AlertLedger, incident: Incident, escalation: boole
 /** Claims every not-yet-announced transition of these incidents; returns the keys claimed now. */
 export async function claimTransitions(deps: AlertDeps, incidents: readonly Incident[]): Promise<string[]> {
   const now = deps.clock.now();
-  const claimed: string[] = [];
-  for (const candidate of alertCandidates(incidents, now, deps.policy ?? DEFAULT_ALERT_POLICY)) {
-    if (await deps.ledger.get(candidate.key)) continue;
+  // Every channel configured now starts pending, so the transition shows where it is still to go.
+  const channels = Object.fromEntries(deps.notifiers.map((n) => [n.channel, { status: 'pending' as const, attempts: 0 }]));
+  const outcomes = await mapLimit(alertCandidates(incidents, now, deps.policy ?? DEFAULT_ALERT_POLICY), fanOut(deps), async (candidate) => {
+    if (await deps.ledger.get(candidate.key)) return null;
     const kind = await kindOf(deps.ledger, candidate.incident, candidate.kind === 'escalation');
-    if (kind === null) continue;
+    if (kind === null) return null;
     const message = renderAlert({ key: candidate.key, kind, incidents: [candidate.incident], to: deps.recipients, now });
-    const fresh = await deps.ledger.claim({ key: candidate.key, message, createdAt: message.createdAt, status: 'pending', attempts: 0 });
-    if (fresh) claimed.push(candidate.key);
-  }
+    const fresh = await deps.ledger.claim({ key: candidate.key, message, createdAt: message.createdAt, status: 'pending', attempts: 0, channels });
+    return fresh ? candidate.key : null;
+  });
+  const claimed = outcomes.filter((k): k is string => k !== null);
   if (claimed.length > 0) deps.log.info({ claimed: claimed.length }, 'alert transitions claimed');
   return claimed;
 }
 
 export interface DispatchResult {
+  /** Alerts every channel has now delivered. */
   sent: number;
+  /** Alerts a channel's send budget held back (they stay pending). */
   deferred: number;
+  /** Alerts a channel failed this time (retried later, or given up after maxAttempts). */
   failed: number;
 }
 
-/** Sends pending alerts, grouped by root cause; one message per group to every channel. */
+/** Where one leased alert stands during a dispatch; written back after each channel's answer. */
+interface Progress {
+  readonly record: AlertRecord;
+  channels: Record<string, ChannelDelivery>;
+  lastError?: string;
+  tried: boolean;
+  deferred: boolean;
+  failed: boolean;
+}
+
+/** `sent` once every configured channel delivered; `failed` once none is left to try; `pending` otherwise. */
+export function overallStatus(configured: readonly string[], channels: Readonly<Record<string, ChannelDelivery>>): AlertStatus {
+  const states = configured.map((c) => channels[c]?.status ?? 'pending');
+  if (states.length === 0 || states.includes('pending')) return 'pending';
+  return states.every((s) => s === 'sent') ? 'sent' : 'failed';
+}
+
+/** Sends pending alerts, grouped by root cause; per channel, one message per group to each channel not yet delivered. */
 export async function dispatchPending(deps: AlertDeps): Promise<DispatchResult> {
   const result: DispatchResult = { sent: 0, deferred: 0, failed: 0 };
-  const candidates = await deps.ledger.pending(500);
+  // Nowhere to send: claim nothing as sent. The alerts stay pending; health reports them as undelivered.
+  if (deps.notifiers.length === 0) return result;
+  const candidates = await deps.ledger.pending(DISPATCH_BATCH);
   if (candidates.length === 0) return result;
   const owner = deps.owner ?? DISPATCHER_ID;
   const leaseAt = deps.clock.now();
   // Only alerts this dispatcher leased are grouped and sent: never the same alert by two dispatchers at once.
-  const leased = await Promise.all(candidates.map((r) => deps.ledger.lease(r.key, owner, leaseAt, leaseAt + LEASE_MS)));
-  const pending = candidates.filter((_, i) => leased[i]);
-  const byKey = new Map(pending.map((r) => [r.key, r]));
-  const items: PendingAlert[] = pending.flatMap((r) => {
-    const incident = r.message.incidents[0];
-    return incident ? [{ key: r.key, kind: r.message.kind, incident, to: r.message.to }] : [];
-  });
+  const leased = await mapLimit(candidates, fanOut(deps), (r) => deps.ledger.lease(r.key, owner, leaseAt, leaseAt + LEASE_MS));
+  const progress = new Map<string, Progress>(
+    candidates.filter((_, i) => leased[i]).map((r) => [r.key, { record: r, channels: { ...r.channels }, tried: false, deferred: false, failed: false }]),
+  );
+  const configured = deps.notifiers.map((n) => n.channel);
   // An alert is worth retrying for as long as it can matter (an ACS outage of an hour at a 30 s sweep).
   const maxAttempts = deps.maxAttempts ?? 120;
-  for (const group of groupAlerts(items)) {
-    const groupKey = createHash('sha256').update(group.keys.join('\n')).digest('base64url').slice(0, 32);
-    const now = deps.clock.now();
-    if (deps.limiter && !(await deps.limiter.tryTake('email', now))) {
-      result.deferred += group.keys.length;
-      continue;
+
+  const save = (p: Progress): Promise<void> =>
+    deps.ledger.update(p.record.key, {
+      status: overallStatus(configured, p.channels),
+      attempts: p.record.attempts + (p.tried ? 1 : 0),
+      ...(p.lastError === undefined ? {} : { lastError: p.lastError }),
+      channels: p.channels,
+    });
+
+  for (const notifier of deps.notifiers) {
+    const channel = notifier.channel;
+    const items: PendingAlert[] = [...progress.values()].flatMap((p) => {
+      const state = p.channels[channel]?.status ?? 'pending';
+      const incident = p.record.message.incidents[0];
+      return state === 'pending' && incident ? [{ key: p.record.key, kind: p.record.message.kind, incident, to: p.record.message.to }] : [];
+    });
+    for (const group of groupAlerts(items)) {
+      const members = group.keys.map((k) => progress.get(k) as Progress);
+      const now = deps.clock.now();
+      if (deps.limiter && !(await deps.limiter.tryTake(channel, now))) {
+        for (const p of members) p.deferred = true;
+        continue;
+      }
+      const groupKey = createHash('sha256').update(group.keys.join('\n')).digest('base64url').slice(0, 32);
+      const message = renderAlert({ key: groupKey, kind: group.kind, incidents: group.incidents, to: group.to, now });
+      let outcome: { ok: true } | { ok: false; reason: string };
+      try {
+        await notifier.send(message);
+        outcome = { ok: true };
+        deps.log.info({ alert: groupKey, channel, kind: group.kind, incidents: group.keys.length, subject: message.subject }, 'alert sent');
+      } catch (err) {
+        const reason = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+        outcome = { ok: false, reason };
+        deps.log.error({ alert: groupKey, channel, error: reason }, 'alert send failed on this channel; it is retried alone');
+      }
+      for (const p of members) {
+        const before = p.channels[channel] ?? { status: 'pending', attempts: 0 };
+        const attempts = before.attempts + 1;
+        p.tried = true;
+        if (outcome.ok) {
+          p.channels[channel] = { ...before, status: 'sent', attempts, sentAt: toIso(now) };
+        } else {
+          p.failed = true;
+          p.lastError = `${channel}: ${outcome.reason}`;
+          p.channels[channel] = { ...before, status: attempts >= maxAttempts ? 'failed' : 'pending', attempts, lastError: outcome.reason };
+        }
+      }
+      // Written before the next send: a crash after this point cannot make this channel send the alert again.
+      await mapLimit(members, fanOut(deps), save);
     }
-    const message = renderAlert({ key: groupKey, kind: group.kind, incidents: group.incidents, to: group.to, now });
-    try {
-      for (const notifier of deps.notifiers) await notifier.send(message);
-      await Promise.all(group.keys.map((key) => deps.ledger.update(key, { status: 'sent', attempts: (byKey.get(key)?.attempts ?? 0) + 1 })));
-      result.sent += group.keys.length;
-      deps.log.info({ alert: groupKey, kind: group.kind, incidents: group.keys.length, subject: message.subject }, 'alert sent');
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      await Promise.all(
-        group.keys.map((key) => {
-          const attempts = (byKey.get(key)?.attempts ?? 0) + 1;
-          return deps.ledger.update(key, { status: attempts >= maxAttempts ? 'failed' : 'pending', attempts, lastError: reason.slice(0, 500) });
-        }),
-      );
-      result.failed += group.keys.length;
-      deps.log.error({ alert: groupKey, error: reason }, 'alert send failed; it stays pending');
-    }
+  }
+
+  for (const p of progress.values()) {
+    const status = overallStatus(configured, p.channels);
+    if (status === 'sent') result.sent++;
+    if (p.deferred) result.deferred++;
+    if (p.failed) result.failed++;
+    // A channel dropped from the configuration since the last send can leave an alert done without a send now: say so.
+    if (!p.tried && status !== p.record.status) await save(p);
   }
   return result;
 }

@@ -46,22 +46,51 @@ export interface PoisonStore {
 
 export type AlertStatus = 'pending' | 'sent' | 'failed';
 
+/** How one channel (email, webhook, itsm) has fared with one alert. */
+export interface ChannelDelivery {
+  readonly status: AlertStatus;
+  /** Sends tried on this channel. */
+  readonly attempts: number;
+  /** The channel's last failure, as its notifier worded it (never a secret, I8); kept after a later success. */
+  readonly lastError?: string;
+  /** When the channel accepted the alert. */
+  readonly sentAt?: string;
+}
+
 export interface AlertRecord {
   /** Identity of the transition (I7: one alert per transition): a second claim of the same key fails. */
   readonly key: string;
   readonly message: AlertMessage;
   readonly createdAt: string;
+  /** `sent` once every configured channel delivered; `failed` once none is left to try and one gave up. */
   readonly status: AlertStatus;
+  /** Dispatch rounds that tried at least one channel. */
   readonly attempts: number;
   readonly lastError?: string;
+  /** Per channel: a delivered channel is never sent the alert again, whatever the others do. */
+  readonly channels: Readonly<Record<string, ChannelDelivery>>;
+}
+
+/** The small columns of an alert (no message): what health counts. */
+export type AlertHead = Pick<AlertRecord, 'key' | 'createdAt' | 'status' | 'attempts' | 'channels'>;
+
+export interface AlertPatch {
+  readonly status: AlertStatus;
+  readonly attempts: number;
+  /** Absent: the last one stays. */
+  readonly lastError?: string;
+  /** Replaces the stored map when present. */
+  readonly channels?: Readonly<Record<string, ChannelDelivery>>;
 }
 
 export interface AlertLedger {
   /** Inserts when absent; returns false when the key was already claimed (by this or another instance). */
   claim(record: AlertRecord): Promise<boolean>;
-  update(key: string, patch: { status: AlertStatus; attempts: number; lastError?: string }): Promise<void>;
+  update(key: string, patch: AlertPatch): Promise<void>;
   /** Records not yet sent, oldest first: the dispatcher's work list after a restart. */
   pending(limit?: number): Promise<AlertRecord[]>;
+  /** Heads of every pending alert, and of the failed ones created at or after `failedSince` (ISO), oldest first. */
+  undelivered(failedSince: string): Promise<AlertHead[]>;
   /**
    * Takes the right to send one pending alert until `untilMs` (compare-and-set on the stored record): of two
    * dispatchers — two instances, or a sweep racing an ingestion — exactly one wins each alert. An expired lease
@@ -71,7 +100,7 @@ export interface AlertLedger {
   get(key: string): Promise<AlertRecord | null>;
 }
 
-/** A channel that delivers one rendered alert (ACS Email, a signed webhook). Throws on failure. */
+/** A channel that delivers one rendered alert (ACS Email, a signed webhook, ITSM incident tickets). Throws on failure. */
 export interface Notifier {
   readonly channel: string;
   send(message: AlertMessage): Promise<void>;

@@ -1,10 +1,14 @@
-// Read side of the HTTP API: protectors with their state, findings and incidents, derived at `now`.
+// Read side of the HTTP API: protectors with their state, findings and incidents, derived at `now`; one protector's
+// incidents also carry their alert transitions with each channel's delivery, from the alert ledger.
+import { episodeKey, OPEN_STAGES, stageKey } from '../domain/alerts/policy.js';
+import type { AlertKind } from '../domain/alerts/message.js';
 import type { EstateIndex } from '../domain/estate/index.js';
 import type { Protector } from '../domain/estate/model.js';
 import { deriveProtector } from '../domain/health/report.js';
 import type { Finding, Incident } from '../domain/report.js';
+import { mapLimit } from './concurrency.js';
 import { loadState } from './persist.js';
-import type { Clock, StateStore } from './ports.js';
+import type { AlertLedger, AlertStatus, ChannelDelivery, Clock, StateStore } from './ports.js';
 
 export type Health = 'healthy' | 'at_risk' | 'access_lost' | 'inaccessible' | 'autoheal_expired';
 
@@ -18,8 +22,21 @@ export interface ProtectorSummary {
   readonly findings: number;
 }
 
+/** One alert transition of an incident, as the ledger holds it. */
+export interface AlertTransition {
+  /** The stage announced, or `escalation` (the re-notification before the autoheal deadline). */
+  readonly transition: Incident['stage'] | 'escalation';
+  readonly kind: AlertKind;
+  readonly status: AlertStatus;
+  readonly createdAt: string;
+  readonly attempts: number;
+  readonly channels: Readonly<Record<string, ChannelDelivery>>;
+}
+
+export type IncidentWithAlerts = Incident & { readonly alerts: readonly AlertTransition[] };
+
 export interface ProtectorDetail extends ProtectorSummary {
-  readonly incidents: readonly Incident[];
+  readonly incidents: readonly IncidentWithAlerts[];
   readonly findingList: readonly Finding[];
   readonly evaluatedAt: string;
 }
@@ -36,9 +53,32 @@ export interface QueryDeps {
   readonly index: EstateIndex;
   readonly state: StateStore;
   readonly clock: Clock;
+  /** Where the incidents' alert transitions are read (absent: incidents carry no alerts). */
+  readonly alerts?: AlertLedger;
+}
+
+const TRANSITIONS: ReadonlyArray<AlertTransition['transition']> = [...OPEN_STAGES, 'resolved', 'escalation'];
+/** Ledger reads in flight at once for one protector's incidents. */
+const READ_CONCURRENCY = 16;
+
+/** Every transition of this incident the ledger has claimed, in stage order. */
+async function alertsOf(ledger: AlertLedger, incident: Incident): Promise<AlertTransition[]> {
+  const records = await Promise.all(TRANSITIONS.map((t) => ledger.get(t === 'escalation' ? `${episodeKey(incident)}|escalation` : stageKey(incident, t))));
+  return records.flatMap((r, i) =>
+    r === null ? [] : [{ transition: TRANSITIONS[i] as AlertTransition['transition'], kind: r.message.kind, status: r.status, createdAt: r.createdAt, attempts: r.attempts, channels: r.channels }],
+  );
 }
 
 export async function describeProtector(deps: QueryDeps, id: string): Promise<ProtectorDetail | null> {
+  const detail = await deriveDetail(deps, id);
+  if (!detail) return null;
+  const ledger = deps.alerts;
+  if (!ledger) return detail;
+  const alerts = await mapLimit(detail.incidents, Math.max(1, Math.floor(READ_CONCURRENCY / TRANSITIONS.length)), (i) => alertsOf(ledger, i));
+  return { ...detail, incidents: detail.incidents.map((i, n) => ({ ...i, alerts: alerts[n] ?? [] })) };
+}
+
+async function deriveDetail(deps: QueryDeps, id: string): Promise<ProtectorDetail | null> {
   const protector = deps.index.estate.protectors.find((p) => p.id === id);
   if (!protector) return null;
   const now = deps.clock.now();
@@ -51,7 +91,7 @@ export async function describeProtector(deps: QueryDeps, id: string): Promise<Pr
     members: protector.members.map((m) => ({ role: m.role, resourceId: m.resourceId, vault: m.vault })),
     openIncidents: incidents.filter((i) => i.stage !== 'resolved').length,
     findings: findings.length,
-    incidents,
+    incidents: incidents.map((i) => ({ ...i, alerts: [] })),
     findingList: findings,
     evaluatedAt: new Date(now).toISOString(),
   };
@@ -60,7 +100,7 @@ export async function describeProtector(deps: QueryDeps, id: string): Promise<Pr
 export async function listProtectors(deps: QueryDeps): Promise<ProtectorSummary[]> {
   const out: ProtectorSummary[] = [];
   for (const p of deps.index.estate.protectors) {
-    const detail = await describeProtector(deps, p.id);
+    const detail = await deriveDetail(deps, p.id);
     if (detail) {
       const { incidents: _i, findingList: _f, evaluatedAt: _e, ...summary } = detail;
       out.push(summary);

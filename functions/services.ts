@@ -10,8 +10,15 @@ import type { RewrapStatus } from '../app/rewrap/rewrapJobs.js';
 import type { AcceptResult, InboundHttp } from '../app/itsm/accept.js';
 import type { ItsmRequest } from '../domain/itsm/request.js';
 
-/** `degraded`: shown, but not a reason to fail liveness (an ITSM outage delays write-backs; it does not stop keysteward). */
-export type DependencyStatus = { readonly status: 'up' | 'degraded' | 'down' | 'disabled' | 'unknown'; readonly detail?: string };
+/**
+ * `degraded`: shown, but not a reason to fail liveness (an ITSM outage delays write-backs; it does not stop keysteward).
+ * `metrics`: the detail's figures as numbers, for monitors (e.g. alerts: undelivered, oldestAgeSeconds).
+ */
+export type DependencyStatus = {
+  readonly status: 'up' | 'degraded' | 'down' | 'disabled' | 'unknown';
+  readonly detail?: string;
+  readonly metrics?: Readonly<Record<string, number>>;
+};
 
 export interface FunctionsConfig {
   readonly auditEventHub: { readonly connection: string; readonly name: string; readonly consumerGroup: string };

@@ -6,6 +6,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import type { AlertDeps } from '../app/alerts.js';
+import { alertHealth } from '../app/alertHealth.js';
 import { ingestMessages, poisonMessages, type IngestDeps } from '../app/ingestion.js';
 import type { Clock, Logger, Notifier, RateLimiter } from '../app/ports.js';
 import { describeProtector, listProtectors } from '../app/queries.js';
@@ -131,7 +132,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
         maxRetries: 0,
       }),
     );
-  } else log.warn({}, 'no ACS_CONNECTION_STRING or ACS_ENDPOINT: alerts are recorded but not emailed');
+  } else log.warn({}, 'no ACS_CONNECTION_STRING or ACS_ENDPOINT: alerts are not emailed');
   if (config.ALERT_WEBHOOK_URL && config.ALERT_WEBHOOK_SECRET) notifiers.push(createWebhookNotifier({ url: config.ALERT_WEBHOOK_URL, secret: config.ALERT_WEBHOOK_SECRET }));
   notifiers.push(...(overrides.notifiers ?? []));
 
@@ -165,6 +166,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const itsm = createItsmServices({ config, tables, estate, redis, clock, log, worker, rotations: { start: (id, options) => rotations.start(id, options), get: (id) => rotations.get(id) } });
   // Incidents open tickets through the outbox (estate notifications.itsm); the channel never waits on the ITSM system.
   if (itsm.incidentChannel) notifiers.push(itsm.incidentChannel);
+  if (notifiers.length === 0) log.warn({}, 'no alert channel configured: alerts stay undelivered in the ledger (GET /api/health "alerts") until one is');
 
   const services: Services = {
     config: functionsConfigOf(config),
@@ -186,7 +188,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     },
     reconcile: () => reconcile({ ...ingestDeps, ...(logs ? { logs } : {}), inventory }, config.RECONCILE_LOOKBACK_MINUTES * 60_000),
     listProtectors: () => listProtectors({ index, state, clock }),
-    describeProtector: (id) => describeProtector({ index, state, clock }, id),
+    describeProtector: (id) => describeProtector({ index, state, clock, alerts: ledger }, id),
     checkHealth: async () => {
       const deps: Record<string, DependencyStatus> = {};
       deps['tableStorage'] = await state.load('__health__').then(
@@ -195,13 +197,15 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       );
       deps['redis'] = await withTimeout(redis.ping(), 1000).then(
         async () => {
-          const check = await checkNoEviction(redis);
-          return check.ok === true ? { status: 'up' as const } : { status: 'up' as const, detail: check.ok === false ? `maxmemory-policy ${check.policy}` : check.reason };
+          const check = await checkNoEviction(redis, { timeoutMs: 1000 });
+          // Any policy but noeviction may silently drop queued work (start-up refuses it unless overridden).
+          return { status: check.ok === false ? ('degraded' as const) : ('up' as const), detail: check.ok === 'unknown' ? check.reason : `maxmemory-policy ${check.policy}` };
         },
         (err: unknown) => ({ status: 'down' as const, detail: err instanceof Error ? err.message : 'error' }),
       );
       deps['email'] = notifiers.some((n) => n.channel === 'email') ? { status: 'up', detail: `${recipients.length} recipient(s)` } : { status: 'disabled' };
       deps['webhook'] = config.ALERT_WEBHOOK_URL ? { status: 'up' } : { status: 'disabled' };
+      deps['alerts'] = await withTimeout(alertHealth(alerts), 2000).catch((err: unknown) => ({ status: 'unknown' as const, detail: `alert ledger unreadable: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : 'error'}` }));
       deps['logAnalytics'] = logs ? { status: 'up' } : { status: 'disabled' };
       const lastIngest = await withTimeout(heartbeats.last('ingest'), 1000).catch(() => null);
       deps['ingestion'] = { status: 'up', detail: lastIngest ? `last batch ${new Date(lastIngest).toISOString()}` : 'no batch yet' };

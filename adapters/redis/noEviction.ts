@@ -2,7 +2,7 @@
 // queue or dedupe keys under memory pressure. Managed Redis may refuse CONFIG, so "unknown" is an answer too.
 import type { Redis } from 'ioredis';
 
-export type NoEvictionCheck = { readonly ok: true } | { readonly ok: false; readonly policy: string } | { readonly ok: 'unknown'; readonly reason: string };
+export type NoEvictionCheck = { readonly ok: true; readonly policy: 'noeviction' } | { readonly ok: false; readonly policy: string } | { readonly ok: 'unknown'; readonly reason: string };
 
 export async function checkNoEviction(redis: Redis, opts: { timeoutMs?: number } = {}): Promise<NoEvictionCheck> {
   const timeoutMs = opts.timeoutMs ?? 5_000;
@@ -16,7 +16,7 @@ export async function checkNoEviction(redis: Redis, opts: { timeoutMs?: number }
       const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown;
       const policy = Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : null;
       if (policy === null) return { ok: 'unknown', reason: 'CONFIG GET maxmemory-policy returned no value' };
-      return policy === 'noeviction' ? { ok: true } : { ok: false, policy };
+      return policy === 'noeviction' ? { ok: true, policy } : { ok: false, policy };
     } catch (err) {
       return { ok: 'unknown', reason: `CONFIG GET refused: ${err instanceof Error ? err.message : String(err)}` };
     }

@@ -25,9 +25,11 @@
 //   until Redis returns. Every call here is bounded by `commandTimeoutMs` (like checkNoEviction and composition.ts
 //   withTimeout) and fails with VaultBudgetUnavailableError. A command that timed out may still run when Redis comes
 //   back; it then books units nobody spends, which only slows the vault down (the safe direction).
-import { createHash } from 'node:crypto';
+// - The email send budget (adapters/ratelimit/redisRateLimiter.ts) is the same GCRA on the same clock and runner
+//   (luaScript.ts), asked "may I send one now?" instead of booking.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../app/ports.js';
+import { luaScript, REDIS_NOW_LUA, runLua, type LuaScript } from './luaScript.js';
 import { abortReason, BudgetUnavailableError, realSleep, type Sleep, type VaultBudget } from '../../app/rewrap/vaultBudget.js';
 import type { BucketConfig } from '../../domain/rewrap/tokenBucket.js';
 
@@ -65,19 +67,12 @@ export function vaultBudgetKey(keyPrefix: string, vault: string): string {
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 
-// Shared head of the scripts: Redis's clock in µs (exact in a double until the year 2255), and the fields of the
-// hash. `%.0f` keeps all digits: Lua's default number-to-string conversion (%.14g) would round an epoch in µs.
-// replicate_commands is a no-op on Redis ≥ 5 (effects replication, so TIME before a write is allowed); older
-// servers need the call.
-const HEAD = `
-if redis.replicate_commands then redis.replicate_commands() end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+// Shared head of the scripts: Redis's clock (REDIS_NOW_LUA: `now` in µs, `num`) and the fields of the hash.
+const HEAD = `${REDIS_NOW_LUA}
 local st = redis.call('HMGET', KEYS[1], 'tat', 'until', 'shift')
 local tat = tonumber(st[1]) or now
 local pausedUntil = tonumber(st[2]) or 0
 local shift = tonumber(st[3]) or 0
-local function num(x) return string.format('%.0f', math.ceil(x)) end
 local function keep(horizon)
   -- Past the last booked send time (and the pause) the bucket is full again, so the key may go; ARGV[1] is the margin in ms.
   redis.call('PEXPIRE', KEYS[1], math.ceil((math.max(horizon, pausedUntil) - now) / 1000) + tonumber(ARGV[1]))
@@ -123,13 +118,7 @@ local seen = tonumber(ARGV[2])
 local extra = math.max(0, shift - seen, pausedUntil - now)
 return {math.ceil(extra), shift}`;
 
-interface Script {
-  readonly lua: string;
-  readonly sha: string;
-}
-
-const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
-const SCRIPTS = { acquire: script(ACQUIRE), pause: script(PAUSE), recheck: script(RECHECK) } as const;
+const SCRIPTS = { acquire: luaScript(ACQUIRE), pause: luaScript(PAUSE), recheck: luaScript(RECHECK) } as const;
 
 /** TTL margin past the schedule's end: covers a caller whose timer fires late before it re-checks (see RECHECK). */
 const TTL_MARGIN_MS = 60_000;
@@ -214,48 +203,17 @@ export class RedisVaultBudget implements VaultBudget {
   }
 
   /** Runs one script on the vault's key, bounded by the command timeout and the signal; the reply is {µs, shift}. */
-  private run(vault: string, s: Script, args: readonly number[], signal: AbortSignal | undefined, how: 'evalsha' | 'eval' = 'evalsha'): Promise<[number, number]> {
-    const key = vaultBudgetKey(this.keyPrefix, vault);
+  private async run(vault: string, s: LuaScript, args: readonly number[], signal: AbortSignal | undefined, how: 'evalsha' | 'eval' = 'evalsha'): Promise<[number, number]> {
     const argv = [TTL_MARGIN_MS, ...args].map(String);
-    const send = async (): Promise<unknown> => {
-      if (how === 'eval') return this.redis.eval(s.lua, 1, key, ...argv);
-      try {
-        return await this.redis.evalsha(s.sha, 1, key, ...argv);
-      } catch (err) {
-        // Script cache empty (Redis restarted, SCRIPT FLUSH): send the source once; Redis caches it again.
-        if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return this.redis.eval(s.lua, 1, key, ...argv);
-        throw err;
-      }
-    };
-    return new Promise<[number, number]>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortReason(signal));
-      const finish = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new VaultBudgetUnavailableError(vault, `Redis did not answer within ${this.commandTimeoutMs} ms`));
-      }, this.commandTimeoutMs);
-      const onAbort = (): void => {
-        finish();
-        reject(abortReason(signal));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      // Handlers are attached here even if the timer or the signal won: a late failure is never an unhandled rejection.
-      send().then(
-        (reply) => {
-          finish();
-          const pair = Array.isArray(reply) ? reply : [reply];
-          const [a, b] = pair;
-          if (typeof a === 'number' && (pair.length === 1 || typeof b === 'number')) resolve([a, typeof b === 'number' ? b : 0]);
-          else reject(new VaultBudgetUnavailableError(vault, `unexpected script reply ${JSON.stringify(reply)}`));
-        },
-        (err: unknown) => {
-          finish();
-          reject(new VaultBudgetUnavailableError(vault, `Redis refused the budget script: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
-        },
-      );
+    const reply = await runLua(this.redis, s, [vaultBudgetKey(this.keyPrefix, vault)], argv, {
+      timeoutMs: this.commandTimeoutMs,
+      signal,
+      how,
+      unavailable: (reason, cause) => new VaultBudgetUnavailableError(vault, reason, cause === undefined ? undefined : { cause }),
     });
+    const pair = Array.isArray(reply) ? reply : [reply];
+    const [a, b] = pair;
+    if (typeof a === 'number' && (pair.length === 1 || typeof b === 'number')) return [a, typeof b === 'number' ? b : 0];
+    throw new VaultBudgetUnavailableError(vault, `unexpected script reply ${JSON.stringify(reply)}`);
   }
 }

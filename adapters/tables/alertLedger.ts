@@ -2,7 +2,8 @@
 // key exists, so of any number of instances racing on one transition exactly one gets to send.
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
-import type { AlertLedger, AlertRecord, AlertStatus } from '../../app/ports.js';
+import type { AlertHead, AlertLedger, AlertPatch, AlertRecord, ChannelDelivery } from '../../app/ports.js';
+import { mapLimit } from '../../app/concurrency.js';
 import type { AlertKind, AlertMessage } from '../../domain/alerts/message.js';
 import { entityBytes, fitsInEntity, fromChunkProperties, MAX_ENTITY_BYTES, asciiJson, toChunkProperties, truncateText } from './chunks.js';
 import { openTable, type LazyTable, type TableConnection } from './connection.js';
@@ -15,9 +16,18 @@ export const ALERT_TABLE = 'alerts';
 /** Alerts are few: one partition keeps the table simple (Table Storage serves ~2,000 entities/s per partition). */
 const PARTITION = 'alert';
 export const LAST_ERROR_MAX_CHARS = 4_000;
+/** Per channel: the channels map is one string property (at most 32K UTF-16 units), so each error is kept short. */
+export const CHANNEL_ERROR_MAX_CHARS = 1_000;
+const CHANNELS_MAX_CHARS = 30_000;
 const DEFAULT_PENDING_LIMIT = 100;
+/** Reads of full records in flight at once (pending()). */
+const READ_CONCURRENCY = 16;
 
 const statusSchema = z.enum(['pending', 'sent', 'failed']);
+const channelsSchema = z.record(
+  z.string(),
+  z.strictObject({ status: statusSchema, attempts: z.number().int().nonnegative(), lastError: z.string().optional(), sentAt: z.string().optional() }),
+);
 // A Record over the union makes the compiler flag a kind added to AlertKind but not here.
 const KINDS: Record<AlertKind, true> = { opened: true, advanced: true, resolved: true, escalation: true };
 const messageSchema = z.looseObject({
@@ -47,6 +57,7 @@ export class TableAlertLedger implements AlertLedger {
       status: record.status,
       attempts: record.attempts,
       ...(record.lastError === undefined ? {} : { lastError: truncateText(record.lastError, LAST_ERROR_MAX_CHARS) }),
+      channels: this.channelsText(record.channels),
       mchunks: count,
       ...properties,
     };
@@ -69,7 +80,7 @@ export class TableAlertLedger implements AlertLedger {
   }
 
 
-  async update(key: string, patch: { status: AlertStatus; attempts: number; lastError?: string }): Promise<void> {
+  async update(key: string, patch: AlertPatch): Promise<void> {
     const client = await this.table.ready();
     const entity = {
       partitionKey: PARTITION,
@@ -78,6 +89,7 @@ export class TableAlertLedger implements AlertLedger {
       attempts: patch.attempts,
       // Merge: an absent lastError keeps the previous one (the last failure stays visible after a later success).
       ...(patch.lastError === undefined ? {} : { lastError: truncateText(patch.lastError, LAST_ERROR_MAX_CHARS) }),
+      ...(patch.channels === undefined ? {} : { channels: this.channelsText(patch.channels) }),
     };
     try {
       await client.updateEntity(entity, 'Merge');
@@ -85,6 +97,16 @@ export class TableAlertLedger implements AlertLedger {
       if (statusOf(err) === 404) throw new Error(`alert ledger: no claimed alert with key "${key}" to update`);
       throw err;
     }
+  }
+
+  /** The channels map as one ASCII JSON property, each error bounded. */
+  private channelsText(channels: Readonly<Record<string, ChannelDelivery>>): string {
+    const bounded = Object.fromEntries(
+      Object.entries(channels).map(([name, { lastError, ...rest }]) => [name, { ...rest, ...(lastError === undefined ? {} : { lastError: truncateText(lastError, CHANNEL_ERROR_MAX_CHARS) }) }]),
+    );
+    const text = asciiJson(bounded);
+    if (text.length > CHANNELS_MAX_CHARS) throw new EntityTooLargeError(this.table.name, text.length * 2, CHANNELS_MAX_CHARS * 2);
+    return text;
   }
 
   async pending(limit = DEFAULT_PENDING_LIMIT): Promise<AlertRecord[]> {
@@ -101,9 +123,39 @@ export class TableAlertLedger implements AlertLedger {
       heads.push({ key: e.key, createdAt: e.createdAt });
     }
     heads.sort(oldestFirst);
-    const records = await Promise.all(heads.slice(0, limit).map((h) => this.get(h.key)));
+    const records = await mapLimit(heads.slice(0, limit), READ_CONCURRENCY, (h) => this.get(h.key));
     // A record sent between the query and the read is no longer pending.
     return records.filter((r): r is AlertRecord => r !== null && r.status === 'pending');
+  }
+
+  async undelivered(failedSince: string): Promise<AlertHead[]> {
+    const client = await this.table.ready();
+    const filter = odata`PartitionKey eq ${PARTITION} and (status eq ${'pending'} or (status eq ${'failed'} and createdAt ge ${failedSince}))`;
+    const heads: AlertHead[] = [];
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['key', 'createdAt', 'status', 'attempts', 'channels'] } })) {
+      heads.push(this.headOf(e, e.rowKey ?? '?'));
+    }
+    return heads.sort(oldestFirst);
+  }
+
+  /** The small columns of a stored alert, checked. */
+  private headOf(e: Record<string, unknown>, rk: string): AlertHead {
+    const corrupt = (detail: string): CorruptEntityError => new CorruptEntityError(this.table.name, PARTITION, rk, detail);
+    const status = statusSchema.safeParse(e.status);
+    if (typeof e.key !== 'string' || !status.success || typeof e.createdAt !== 'string' || typeof e.attempts !== 'number') throw corrupt('missing or mistyped status fields');
+    // Rows written before per-channel delivery have no map: nothing delivered per channel yet.
+    let channels: unknown = {};
+    if (e.channels !== undefined) {
+      try {
+        channels = typeof e.channels === 'string' ? JSON.parse(e.channels) : null;
+      } catch {
+        channels = null;
+      }
+    }
+    const parsed = channelsSchema.safeParse(channels);
+    if (!parsed.success) throw corrupt('channels is not a valid delivery map');
+    // Parsed from JSON, so an optional field is absent, never undefined.
+    return { key: e.key, createdAt: e.createdAt, status: status.data, attempts: e.attempts, channels: parsed.data as Record<string, ChannelDelivery> };
   }
 
   async get(key: string): Promise<AlertRecord | null> {
@@ -118,8 +170,7 @@ export class TableAlertLedger implements AlertLedger {
     }
     const corrupt = (detail: string): CorruptEntityError => new CorruptEntityError(this.table.name, PARTITION, rk, detail);
     if (e.key !== key) throw corrupt('stored key does not match its RowKey');
-    const status = statusSchema.safeParse(e.status);
-    if (!status.success || typeof e.createdAt !== 'string' || typeof e.attempts !== 'number') throw corrupt('missing or mistyped status fields');
+    const head = this.headOf(e, rk);
     if (e.lastError !== undefined && typeof e.lastError !== 'string') throw corrupt('lastError is not a string');
     const json = fromChunkProperties(e, 'm', e.mchunks);
     if (json === null) throw corrupt('missing or malformed message chunks');
@@ -133,10 +184,11 @@ export class TableAlertLedger implements AlertLedger {
     return {
       key,
       message: value as AlertMessage,
-      createdAt: e.createdAt,
-      status: status.data,
-      attempts: e.attempts,
+      createdAt: head.createdAt,
+      status: head.status,
+      attempts: head.attempts,
       ...(typeof e.lastError === 'string' ? { lastError: e.lastError } : {}),
+      channels: head.channels,
     };
   }
 }

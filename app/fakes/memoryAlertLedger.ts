@@ -1,12 +1,19 @@
-// In-memory AlertLedger for app/ tests: claim-once, merge updates, pending oldest first, exactly like the Table
-// adapter (both pass test/contracts/alertLedger).
-import type { AlertLedger, AlertRecord, AlertStatus } from '../ports.js';
+// In-memory AlertLedger for app/ tests: claim-once, merge updates, pending oldest first, per-channel delivery kept,
+// exactly like the Table adapter (both pass test/contracts/alertLedger).
+import type { AlertHead, AlertLedger, AlertPatch, AlertRecord, ChannelDelivery } from '../ports.js';
 import { truncate } from './truncate.js';
 import { oldestFirst } from '../alertOrder.js';
 
-/** Same bound as adapters/tables/alertLedger.ts. */
+/** Same bounds as adapters/tables/alertLedger.ts. */
 export const LAST_ERROR_MAX_CHARS = 4_000;
+export const CHANNEL_ERROR_MAX_CHARS = 1_000;
 const DEFAULT_PENDING_LIMIT = 100;
+
+function boundChannels(channels: Readonly<Record<string, ChannelDelivery>>): Record<string, ChannelDelivery> {
+  return Object.fromEntries(
+    Object.entries(channels).map(([name, { lastError, ...rest }]) => [name, { ...rest, ...(lastError === undefined ? {} : { lastError: truncate(lastError, CHANNEL_ERROR_MAX_CHARS) }) }]),
+  );
+}
 
 export class MemoryAlertLedger implements AlertLedger {
   private readonly records = new Map<string, AlertRecord>();
@@ -22,12 +29,12 @@ export class MemoryAlertLedger implements AlertLedger {
 
   async claim(record: AlertRecord): Promise<boolean> {
     if (this.records.has(record.key)) return false;
-    const { lastError, ...rest } = structuredClone(record);
-    this.records.set(record.key, { ...rest, ...(lastError === undefined ? {} : { lastError: truncate(lastError, LAST_ERROR_MAX_CHARS) }) });
+    const { lastError, channels, ...rest } = structuredClone(record);
+    this.records.set(record.key, { ...rest, channels: boundChannels(channels), ...(lastError === undefined ? {} : { lastError: truncate(lastError, LAST_ERROR_MAX_CHARS) }) });
     return true;
   }
 
-  async update(key: string, patch: { status: AlertStatus; attempts: number; lastError?: string }): Promise<void> {
+  async update(key: string, patch: AlertPatch): Promise<void> {
     const current = this.records.get(key);
     if (current === undefined) throw new Error(`alert ledger: no claimed alert with key "${key}" to update`);
     this.records.set(key, {
@@ -36,6 +43,7 @@ export class MemoryAlertLedger implements AlertLedger {
       attempts: patch.attempts,
       // Merge: an absent lastError keeps the previous one.
       ...(patch.lastError === undefined ? {} : { lastError: truncate(patch.lastError, LAST_ERROR_MAX_CHARS) }),
+      ...(patch.channels === undefined ? {} : { channels: boundChannels(structuredClone(patch.channels)) }),
     });
   }
 
@@ -45,6 +53,13 @@ export class MemoryAlertLedger implements AlertLedger {
       .sort(oldestFirst)
       .slice(0, Math.max(0, limit))
       .map((r) => structuredClone(r));
+  }
+
+  async undelivered(failedSince: string): Promise<AlertHead[]> {
+    return [...this.records.values()]
+      .filter((r) => r.status === 'pending' || (r.status === 'failed' && r.createdAt >= failedSince))
+      .sort(oldestFirst)
+      .map(({ key, createdAt, status, attempts, channels }) => structuredClone({ key, createdAt, status, attempts, channels }));
   }
 
   async get(key: string): Promise<AlertRecord | null> {

@@ -15,3 +15,6 @@ export const FIRST_STEP: Readonly<Record<IncidentCause, string>> = {
 };
 
 export const AFTER_AUTOHEAL = "The autoheal window has passed: once access is restored, run 'Re-validate key' on the server (az sql server tde-key revalidate).";
+
+export const RESTORED_AFTER_AUTOHEAL =
+  "Access returned after the autoheal deadline: the database does not heal itself. Run 'Re-validate key' on the server (az sql server tde-key revalidate).";

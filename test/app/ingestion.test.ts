@@ -41,7 +41,8 @@ describe('ingestion → alerts', () => {
     h.setNow('2026-03-03T02:21:00Z');
     await ingestMessages(h.deps, [message(successAt('2026-03-03T02:20:10.0000000Z'))]);
     expect(h.notifier.sent.map((m) => m.kind)).toEqual(['opened', 'resolved']);
-    expect(h.notifier.sent[1]?.text).toContain('Resolved:  2026-03-03T02:20:10.000Z');
+    expect(h.notifier.sent[1]?.text).toContain('Access restored: 2026-03-03T02:20:10.000Z (lost for 2 min)');
+    expect(h.notifier.sent[1]?.text).not.toContain('Autoheal deadline');
   });
 
   it('the same batch delivered twice leaves the same state and sends no second alert (E-2)', async () => {
@@ -110,7 +111,7 @@ describe('ingestion → alerts', () => {
     expect(h.notifier.sent[0]?.subject).toContain('2 members of 1 protector(s)');
   });
 
-  it('over the send budget alerts wait in the ledger and go out when the window turns', async () => {
+  it('over the send budget alerts wait in the ledger and go out once the budget refills', async () => {
     const h = harness(estate, '2026-03-03T02:18:30Z', { perMinute: 1 });
     const fw = structuredClone(denialRecord);
     fw['resultDescription'] = 'Client address is not authorized and caller is not a trusted service.';
@@ -119,7 +120,11 @@ describe('ingestion → alerts', () => {
     await ingestMessages(h.deps, [message({ records: [fw] })]);
     expect(h.notifier.sent).toHaveLength(1);
     expect(await h.ledger.pending()).toHaveLength(1);
-    h.setNow('2026-03-03T02:19:05Z');
+    // One a minute: at most one send in any 60 s, so not before 02:19:30 (a fixed window would have let it go at 02:19:00).
+    h.setNow('2026-03-03T02:19:29.999Z');
+    await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
+    expect(h.notifier.sent).toHaveLength(1);
+    h.setNow('2026-03-03T02:19:30Z');
     await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
     expect(h.notifier.sent.map((m) => m.incidents[0]?.cause)).toEqual(['permission_revoked', 'firewall_blocked']);
     expect(await h.ledger.pending()).toHaveLength(0);
@@ -131,7 +136,7 @@ describe('ingestion → alerts', () => {
     await ingestMessages(h.deps, [message(denial)]);
     expect(h.notifier.sent).toHaveLength(0);
     const [pending] = await h.ledger.pending();
-    expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastError: 'channel down' });
+    expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastError: 'capture: channel down', channels: { capture: { status: 'pending', attempts: 1, lastError: 'channel down' } } });
     await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
     expect(h.notifier.sent).toHaveLength(1);
   });

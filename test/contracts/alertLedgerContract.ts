@@ -1,7 +1,8 @@
 // The AlertLedger contract (app/ports.ts, I7): a transition is claimed once, across instances; updates merge;
-// pending() is the dispatcher's oldest-first work list.
+// pending() is the dispatcher's oldest-first work list; delivery is kept per channel; undelivered() is what health counts.
 import { describe, expect, it } from 'vitest';
 import type { AlertLedger } from '../../app/ports.js';
+import { CHANNEL_ERROR_MAX_CHARS } from '../../app/fakes/memoryAlertLedger.js';
 import { alert, alertMessage } from './fixtures.js';
 
 export function alertLedgerContract(name: string, makeLedger: () => AlertLedger | Promise<AlertLedger>): void {
@@ -87,6 +88,41 @@ export function alertLedgerContract(name: string, makeLedger: () => AlertLedger 
       const ledger = await makeLedger();
       await expect(ledger.update('ghost', { status: 'sent', attempts: 1 })).rejects.toThrow(/no claimed alert/);
       expect(await ledger.get('ghost')).toBeNull();
+    });
+    it('keeps delivery per channel: each update replaces the map, an update without one keeps it, errors are bounded', async () => {
+      const ledger = await makeLedger();
+      await ledger.claim(alert('ch', { channels: { email: { status: 'pending', attempts: 0 }, webhook: { status: 'pending', attempts: 0 } } }));
+      expect((await ledger.get('ch'))?.channels).toStrictEqual({ email: { status: 'pending', attempts: 0 }, webhook: { status: 'pending', attempts: 0 } });
+      const channels = {
+        email: { status: 'sent' as const, attempts: 1, sentAt: '2025-01-01T00:00:05.000Z' },
+        webhook: { status: 'pending' as const, attempts: 1, lastError: `webhook to https://hooks.example answered HTTP 503 ${'x'.repeat(5_000)}` },
+      };
+      await ledger.update('ch', { status: 'pending', attempts: 1, lastError: 'webhook: answered HTTP 503', channels });
+      const stored = await ledger.get('ch');
+      expect(stored?.channels.email).toStrictEqual(channels.email);
+      expect(stored?.channels.webhook?.lastError).toBe(channels.webhook.lastError.slice(0, CHANNEL_ERROR_MAX_CHARS));
+      await ledger.update('ch', { status: 'pending', attempts: 2 });
+      expect((await ledger.get('ch'))?.channels).toStrictEqual(stored?.channels);
+      const done = { ...stored?.channels, webhook: { status: 'sent' as const, attempts: 2, lastError: stored?.channels.webhook?.lastError ?? '', sentAt: '2025-01-01T00:01:00.000Z' } };
+      await ledger.update('ch', { status: 'sent', attempts: 2, channels: done });
+      expect(await ledger.get('ch')).toStrictEqual({ ...alert('ch'), status: 'sent', attempts: 2, lastError: 'webhook: answered HTTP 503', channels: done });
+    });
+
+    it('lists the heads of pending alerts and of failed ones since a time, oldest first, without their messages', async () => {
+      const ledger = await makeLedger();
+      const webhookDown = { webhook: { status: 'pending' as const, attempts: 3, lastError: 'HTTP 503' } };
+      await ledger.claim(alert('p2', { createdAt: '2025-01-02T00:00:00.000Z', attempts: 3, channels: webhookDown }));
+      await ledger.claim(alert('p1', { createdAt: '2025-01-01T00:00:00.000Z' }));
+      await ledger.claim(alert('sent', { createdAt: '2024-12-01T00:00:00.000Z', status: 'sent', attempts: 1 }));
+      await ledger.claim(alert('failed-old', { createdAt: '2024-12-30T23:59:59.999Z', status: 'failed', attempts: 120 }));
+      await ledger.claim(alert('failed-new', { createdAt: '2024-12-31T00:00:00.000Z', status: 'failed', attempts: 120, channels: { email: { status: 'failed', attempts: 120, lastError: 'quota' } } }));
+      expect(await ledger.undelivered('2024-12-31T00:00:00.000Z')).toStrictEqual([
+        { key: 'failed-new', createdAt: '2024-12-31T00:00:00.000Z', status: 'failed', attempts: 120, channels: { email: { status: 'failed', attempts: 120, lastError: 'quota' } } },
+        { key: 'p1', createdAt: '2025-01-01T00:00:00.000Z', status: 'pending', attempts: 0, channels: {} },
+        { key: 'p2', createdAt: '2025-01-02T00:00:00.000Z', status: 'pending', attempts: 3, channels: webhookDown },
+      ]);
+      await ledger.update('p1', { status: 'sent', attempts: 1 });
+      expect((await ledger.undelivered('2030-01-01T00:00:00.000Z')).map((h) => h.key)).toEqual(['p2']);
     });
   });
 }

@@ -80,5 +80,5 @@ export function alertMessage(key: string, o: Partial<AlertMessage> = {}): AlertM
 }
 
 export function alert(key: string, o: Partial<Omit<AlertRecord, 'key'>> = {}): AlertRecord {
-  return { key, message: alertMessage(key), createdAt: '2025-01-01T00:00:00.000Z', status: 'pending', attempts: 0, ...o };
+  return { key, message: alertMessage(key), createdAt: '2025-01-01T00:00:00.000Z', status: 'pending', attempts: 0, channels: {}, ...o };
 }

@@ -57,9 +57,13 @@ describe('detect and alert, end to end', () => {
     expect(opened[0]?.to.map((t) => t.address)).toEqual(['secops@contoso.example', 'dba-oncall@contoso.example']);
     expect(opened[0]?.plainText).toContain('KeyGet (HTTP 403)');
 
-    const detail = (await (await fetch(`${stack.host.url}/api/protectors/orders-sql`)).json()) as { health: string; incidents: Array<{ stage: string; cause: string }> };
+    type Detail = { health: string; incidents: Array<{ stage: string; cause: string; alerts: Array<{ transition: string; kind: string; status: string; channels: Record<string, { status: string; attempts: number; sentAt?: string }> }> }> };
+    const detail = (await (await fetch(`${stack.host.url}/api/protectors/orders-sql`)).json()) as Detail;
     expect(detail.health).toBe('access_lost');
     expect(detail.incidents.map((i) => [i.cause, i.stage])).toEqual([['permission_revoked', 'access_lost']]);
+    // The incident carries its alert transition, delivered on each channel configured (ACS Email, ITSM incident tickets).
+    const delivered = { status: 'sent', attempts: 1, sentAt: expect.any(String) };
+    expect(detail.incidents[0]?.alerts).toEqual([{ transition: 'access_lost', kind: 'opened', status: 'sent', createdAt: expect.any(String), attempts: 1, channels: { email: delivered, itsm: delivered } }]);
 
     stack.kv.grant(PRIMARY.vault, PRIMARY.principalId, ['get', 'wrapKey', 'unwrapKey']);
     await stack.traffic.tick();
@@ -105,7 +109,15 @@ describe('detect and alert, end to end', () => {
   it('serves health, the dashboard and the Event Grid validation handshake', async () => {
     const health = await fetch(`${stack.host.url}/api/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', dependencies: { tableStorage: { status: 'up' }, redis: { status: 'up' }, email: { status: 'up' } } });
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      dependencies: {
+        tableStorage: { status: 'up' },
+        redis: { status: 'up', detail: 'maxmemory-policy noeviction' },
+        email: { status: 'up' },
+        alerts: { status: 'up', detail: 'email: 0 undelivered; itsm: 0 undelivered', metrics: { undelivered: 0, 'email.undelivered': 0, 'itsm.undelivered': 0 } },
+      },
+    });
     const dashboard = await fetch(`${stack.host.url}/`);
     expect(dashboard.headers.get('content-type')).toContain('text/html');
     expect(await dashboard.text()).toContain('orders-sql');

@@ -5,7 +5,7 @@ import type { Notifier } from '../../app/ports.js';
 import { MemoryAlertLedger } from '../../app/fakes/memoryAlertLedger.js';
 import { MemoryPoisonStore } from '../../app/fakes/memoryPoisonStore.js';
 import { MemoryStateStore } from '../../app/fakes/memoryStateStore.js';
-import { MemoryRateLimiter } from '../../adapters/ratelimit/redisRateLimiter.js';
+import { MemoryRateLimiter } from '../../app/fakes/memoryRateLimiter.js';
 import { silentLogger } from '../../adapters/logging/logger.js';
 import type { AlertMessage } from '../../domain/alerts/message.js';
 import { indexEstate } from '../../domain/estate/index.js';
@@ -37,7 +37,7 @@ export function harness(estate: Estate, startIso: string, opts: { perMinute?: nu
     recipients: ['secops@contoso.example'],
     clock,
     log: silentLogger,
-    ...(opts.perMinute ? { limiter: new MemoryRateLimiter({ email: { perMinute: opts.perMinute, perHour: 1000 } }) } : {}),
+    ...(opts.perMinute ? { limiter: new MemoryRateLimiter({ [notifier.channel]: { perMinute: opts.perMinute, perHour: 1000 } }) } : {}),
   };
   const deps: IngestDeps = { index: indexEstate(estate), state, poison, alerts, clock, log: silentLogger };
   return {

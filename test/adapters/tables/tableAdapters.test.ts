@@ -123,6 +123,18 @@ describe('TableAlertLedger', () => {
     await expect(ledger.get('bad')).rejects.toBeInstanceOf(CorruptEntityError);
     await expect(ledger.pending()).rejects.toBeInstanceOf(CorruptEntityError);
   });
+
+  it('reads a row from before per-channel delivery as nothing delivered per channel; refuses a mangled channels map', async () => {
+    const table = uniqueTableName('alerts');
+    const ledger = new TableAlertLedger(azurite().connection, { tableName: table });
+    const message = JSON.stringify(alertMessage('old'));
+    await raw(table).createTable();
+    await raw(table).createEntity({ partitionKey: 'alert', rowKey: 'old', key: 'old', createdAt: '2025-01-01T00:00:00.000Z', status: 'pending', attempts: 2, mchunks: 1, m0: message });
+    expect(await ledger.get('old')).toStrictEqual({ ...alert('old'), attempts: 2, channels: {} });
+    await raw(table).createEntity({ partitionKey: 'alert', rowKey: 'mangled', key: 'mangled', createdAt: '2025-01-01T00:00:00.000Z', status: 'pending', attempts: 0, channels: '{"email":{"status":"lost"}}', mchunks: 1, m0: message.replace('"old"', '"mangled"') });
+    await expect(ledger.get('mangled')).rejects.toBeInstanceOf(CorruptEntityError);
+    await expect(ledger.undelivered('2025-01-01T00:00:00.000Z')).rejects.toBeInstanceOf(CorruptEntityError);
+  });
 });
 
 function keyOf(connectionString: string): string {

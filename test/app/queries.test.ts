@@ -1,0 +1,54 @@
+// The read side: one protector's incidents carry their alert transitions with each channel's delivery (what a
+// dashboard shows: sent, pending, retrying with the last error); the list of protectors never reads the ledger.
+import { describe, expect, it } from 'vitest';
+import { dispatchPending } from '../../app/alerts.js';
+import { ingestMessages } from '../../app/ingestion.js';
+import { describeProtector, listProtectors } from '../../app/queries.js';
+import type { AlertLedger } from '../../app/ports.js';
+import { harness, message } from '../support/appHarness.js';
+import { contoso, readFixture } from '../support/estates.js';
+
+const estate = contoso();
+const denial = readFixture('keyvault-audit/unwrap-forbidden-rbac.envelope.json') as { records: Array<Record<string, unknown>> };
+
+function successAt(time: string): unknown {
+  const r = structuredClone(denial.records[0] as Record<string, unknown>);
+  r['time'] = time;
+  r['resultSignature'] = 'OK';
+  delete r['resultDescription'];
+  (r['properties'] as Record<string, unknown>)['httpStatusCode'] = 200;
+  return { records: [r] };
+}
+
+describe('describeProtector', () => {
+  it("each incident lists its transitions in stage order with every channel's delivery", async () => {
+    const h = harness(estate, '2026-03-03T02:18:30Z');
+    h.notifier.failNext = 1;
+    await ingestMessages(h.deps, [message(denial)]);
+    const q = { index: h.deps.index, state: h.state, clock: h.deps.clock, alerts: h.ledger };
+    const open = await describeProtector(q, 'orders-sql');
+    expect(open?.incidents.map((i) => i.alerts)).toEqual([
+      [{ transition: 'access_lost', kind: 'opened', status: 'pending', createdAt: '2026-03-03T02:18:30.000Z', attempts: 1, channels: { capture: { status: 'pending', attempts: 1, lastError: 'channel down' } } }],
+    ]);
+
+    h.setNow('2026-03-03T02:21:00Z');
+    await dispatchPending(h.alerts);
+    await ingestMessages(h.deps, [message(successAt('2026-03-03T02:20:10.0000000Z'))]);
+    const resolved = await describeProtector(q, 'orders-sql');
+    expect(resolved?.incidents[0]?.stage).toBe('resolved');
+    expect(resolved?.incidents[0]?.alerts.map((a) => [a.transition, a.kind, a.status, a.channels['capture']?.status, a.channels['capture']?.sentAt])).toEqual([
+      ['access_lost', 'opened', 'sent', 'sent', '2026-03-03T02:21:00.000Z'],
+      ['resolved', 'resolved', 'sent', 'sent', '2026-03-03T02:21:00.000Z'],
+    ]);
+  });
+
+  it('without a ledger incidents carry no transitions, and listing protectors reads no alert', async () => {
+    const h = harness(estate, '2026-03-03T02:18:30Z');
+    await ingestMessages(h.deps, [message(denial)]);
+    const refuses = new Proxy(h.ledger, { get: () => () => Promise.reject(new Error('the list must not read alerts')) }) as AlertLedger;
+    const list = await listProtectors({ index: h.deps.index, state: h.state, clock: h.deps.clock, alerts: refuses });
+    expect(list.find((p) => p.id === 'orders-sql')).toMatchObject({ health: 'access_lost', openIncidents: 1 });
+    const detail = await describeProtector({ index: h.deps.index, state: h.state, clock: h.deps.clock }, 'orders-sql');
+    expect(detail?.incidents.map((i) => i.alerts)).toEqual([[]]);
+  });
+});

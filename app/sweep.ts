@@ -24,7 +24,7 @@ import { fromSnapshot } from '../domain/health/snapshot.js';
 import type { Millis } from '../domain/time.js';
 import { claimTransitions, dispatchPending, type AlertDeps, type DispatchResult } from './alerts.js';
 import { mapLimit } from './concurrency.js';
-import type { StateEntry, StateStore, SweepCursor } from './ports.js';
+import type { StateEntry, StatePage, StateStore, SweepCursor } from './ports.js';
 import { withTimeout } from './timeout.js';
 
 export interface SweepSettings {
@@ -36,7 +36,9 @@ export interface SweepSettings {
   readonly pageSize: number;
 }
 
-export const DEFAULT_SWEEP_SETTINGS: SweepSettings = { budgetMs: 20_000, concurrency: 16, pageSize: 200 };
+// 100 states a page: ~2 MB of typical states (~19 KB each), and a bounded ~20 MB at compaction's limit, twice over
+// with the page read ahead; the least a sweep judges is then 100 states.
+export const DEFAULT_SWEEP_SETTINGS: SweepSettings = { budgetMs: 20_000, concurrency: 16, pageSize: 100 };
 
 export interface SweepDeps {
   readonly index: EstateIndex;
@@ -68,6 +70,7 @@ export interface SweepResult {
 }
 
 type Visit = 'judged' | 'skipped' | 'failed' | 'not-started';
+type Range = { readonly after: string | null; readonly until: string | null };
 
 /** How long the sweep waits on the cursor (Redis) before going on without it. */
 const CURSOR_TIMEOUT_MS = 2_000;
@@ -105,24 +108,38 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
     }
   };
 
-  // The circle: after `start` to the last state, then from the first state up to and including `start`.
-  let phase: { after: string | null; until: string | null } = { after: start, until: null };
-  let wrapped = start === null;
+  // The circle: after `start` to the last state, then (when it began past the first) from the first state up to and
+  // including `start`. Each page's successor is read while the page is judged.
+  const successor = (range: Range, page: StatePage): Range | null => {
+    const tail = page.entries.at(-1);
+    if (page.more && tail) return { ...range, after: tail.position };
+    return range.until === null && start !== null ? { after: null, until: start } : null;
+  };
+  const read = (range: Range): Promise<StatePage> => {
+    const reading = deps.state.list({ ...range, limit: settings.pageSize });
+    // Awaited below, or dropped when the sweep stops first: never an unhandled rejection.
+    reading.catch(() => undefined);
+    return reading;
+  };
+  let range: Range | null = { after: start, until: null };
+  let reading = read(range);
   let last = start;
   let stoppedBy: SweepResult['stoppedBy'] = null;
-  for (;;) {
+  while (range !== null) {
     if (!mayStart()) {
       stoppedBy = 'budget';
       break;
     }
-    let page;
+    let page: StatePage;
     try {
-      page = await deps.state.list({ ...phase, limit: settings.pageSize });
+      page = await reading;
     } catch (err) {
-      log.error({ after: phase.after, error: err instanceof Error ? err.message : String(err) }, 'sweep could not read protector states; the next sweep retries from here');
+      log.error({ after: range.after, error: err instanceof Error ? err.message : String(err) }, 'sweep could not read protector states; the next sweep retries from here');
       stoppedBy = 'store';
       break;
     }
+    const next = successor(range, page);
+    if (next !== null) reading = read(next);
     const visits = await mapLimit(page.entries, settings.concurrency, visit);
     // mapLimit starts entries in order and the budget only runs out, so the ones not started are a suffix.
     const done = visits.filter((v) => v !== 'not-started');
@@ -133,13 +150,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
       stoppedBy = 'budget';
       break;
     }
-    if (page.more && reached) {
-      phase = { ...phase, after: reached.position };
-      continue;
-    }
-    if (wrapped) break;
-    wrapped = true;
-    phase = { after: null, until: start };
+    range = next;
   }
   const complete = stoppedBy === null;
   const resumeAfter = complete ? null : last;

@@ -187,12 +187,16 @@ function scenarios(name: string, makeWorld: () => Promise<World>): void {
         },
       };
       let lists = 0;
+      let failNextList = false;
       const state: StateStore = {
         load: (id) => world.state.load(id),
         save: (...a) => world.state.save(...a),
         list: async (range) => {
           lists += 1;
-          if (lists === 3) throw new Error('connect ECONNRESET');
+          if (lists === 3 || failNextList) {
+            failNextList = false;
+            throw new Error('connect ECONNRESET');
+          }
           return world.state.list(range);
         },
       };
@@ -217,6 +221,11 @@ function scenarios(name: string, makeWorld: () => Promise<World>): void {
       const third = await sweep(deps);
       expect(third.failed).toBe(1);
       expect(third.claimed).toBe(expected.get(claimFails)?.length);
+      // A store that cannot be read at all: nothing judged, and the next sweep still starts where this one would have.
+      await cursor.save(circle[100] ?? null);
+      failNextList = true;
+      expect(await sweep(deps)).toMatchObject({ judged: 0, skipped: 0, failed: 0, complete: false, stoppedBy: 'store', resumeAfter: circle[100] });
+      expect(await cursor.load()).toBe(circle[100]);
     });
 
     it('starts at the first state when the cursor cannot be read or written', async () => {

@@ -136,7 +136,8 @@ export async function benchScale(o: ScaleOptions = {}): Promise<ScaleBench> {
       const r = await runSweep();
       if (r.claimed === 0 && r.dispatch.sent === 0 && r.dispatch.deferred === 0) break;
     }
-    const settled = sweeps.length;
+    // The last sweep of that loop claimed and sent nothing: it is the first steady one.
+    const settled = sweeps.length - 1;
     for (let k = 0; k < 3; k++) await runSweep();
     const steady = sweeps.slice(settled);
 
@@ -173,6 +174,7 @@ export async function benchScale(o: ScaleOptions = {}): Promise<ScaleBench> {
         openIncidents: incidents,
         // The first sweeps claim each incident's stage and escalation and send them; the ones after are steady.
         sweepsUntilSteady: settled,
+        steadyRuns: steady.length,
         first: { judged: first.judged, claimed: first.claimed, sent: first.dispatch.sent, complete: first.complete, stoppedBy: first.stoppedBy },
         steady: { judged: median(steady.map((s) => s.result.judged)), skipped: median(steady.map((s) => s.result.skipped)), failed: Math.max(...steady.map((s) => s.result.failed)), complete: steady.every((s) => s.result.complete) },
         claimedTotal: sweeps.reduce((a, s) => a + s.result.claimed, 0),

@@ -8,8 +8,8 @@
 // - Once `budgetMs` has passed the scan starts no new protector; it records the position of the last one judged
 //   (SweepCursor) and the next sweep goes on after it, wrapping round to the first state and stopping where it
 //   began, so sweeps walk the states in one circular order and a sweep with time to spare judges every state once.
-// - Bound: a sweep always judges at least `pageSize` states (all of them when there are fewer) before the budget
-//   may stop it, so with S stored states each one is judged at least once in any ⌈S / pageSize⌉ consecutive sweeps.
+// - Bound: a sweep always visits at least `pageSize` states (all of them when there are fewer) before the budget
+//   may stop it, so with S stored states each one is visited at least once in any ⌈S / pageSize⌉ consecutive sweeps.
 //   Within its budget a sweep judges many pages (the bench: 10,000 protectors in one sweep).
 // - Skipped without deriving, because nothing could be claimed for them: protectors with no stored state or no
 //   stored events (incidents come only from events: an eventless state has none, which test/app/sweep.test.ts
@@ -32,12 +32,12 @@ export interface SweepSettings {
   readonly budgetMs: number;
   /** Protectors judged at once (their alert claims are Table reads and writes). */
   readonly concurrency: number;
-  /** States per scan page; also the least a sweep judges, whatever its budget. */
+  /** States per scan page; also the least a sweep visits, whatever its budget. */
   readonly pageSize: number;
 }
 
-// 100 states a page: ~2 MB of typical states (~19 KB each), and a bounded ~20 MB at compaction's limit, twice over
-// with the page read ahead; the least a sweep judges is then 100 states.
+// 100 states a page: about 1 MB of typical state JSON (~9 KB each on the bench), at most ~20 MB at compaction's limit
+// (400 events a state), twice that with the next page read ahead; the least a sweep visits is then 100 states.
 export const DEFAULT_SWEEP_SETTINGS: SweepSettings = { budgetMs: 20_000, concurrency: 16, pageSize: 100 };
 
 export interface SweepDeps {

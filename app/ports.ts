@@ -22,6 +22,45 @@ export interface StateStore {
   load(protectorId: string): Promise<StoredSnapshot | null>;
   /** `etag: null` creates only when absent; otherwise replaces only when the stored version still has `etag`. */
   save(protectorId: string, snapshot: ProtectorSnapshot, etag: string | null): Promise<SaveResult>;
+  /**
+   * One page of the stored states in the store's own key order (a scan, not one read per protector): those whose
+   * position is after `after` (exclusive) and at most `until` (inclusive), at most `limit` of them. Paging on by
+   * passing the last entry's `position` as `after` visits every state stored throughout the scan exactly once.
+   */
+  list(range: StateRange): Promise<StatePage>;
+}
+
+export interface StateRange {
+  /** Exclusive lower bound: an entry's `position`; null or absent starts at the first state. */
+  readonly after?: string | null;
+  /** Inclusive upper bound: an entry's `position`; null or absent runs to the last state. */
+  readonly until?: string | null;
+  readonly limit: number;
+}
+
+/**
+ * A stored state as a scan sees it: read, or unreadable (a corrupt or foreign entity) — an error value for that
+ * entry alone, so one bad entity never hides the others. `position` is opaque: it orders entries and bounds ranges.
+ */
+export type StateEntry =
+  | { readonly ok: true; readonly position: string; readonly protectorId: string; readonly stored: StoredSnapshot }
+  | { readonly ok: false; readonly position: string; readonly protectorId: string | null; readonly error: string };
+
+export interface StatePage {
+  /** In increasing position; empty only when the range holds no more states. */
+  readonly entries: readonly StateEntry[];
+  /** True when the range may hold states after the last entry (page on from its position). */
+  readonly more: boolean;
+}
+
+/**
+ * Where the last sweep stopped (a StateEntry position), so the next one goes on from there. Not a system of record:
+ * a lost cursor only makes the next sweep start again at the first state.
+ */
+export interface SweepCursor {
+  load(): Promise<string | null>;
+  /** null: the last sweep went all the way round; the next starts at the first state. */
+  save(position: string | null): Promise<void>;
 }
 
 /** A record that could not be applied: stored with where it came from, never thrown (I4). */

@@ -5,6 +5,7 @@ import { benchIngest } from './ingest.js';
 import { benchRewrap } from './rewrap.js';
 import { benchRotation } from './rotation.js';
 import { benchItsm } from './itsm.js';
+import { benchScale, type ScaleBench } from './scale.js';
 
 /** `--name <value>` from the command line, as a positive integer. */
 function intOption(name: string): number | undefined {
@@ -18,7 +19,16 @@ function intOption(name: string): number | undefined {
   return value;
 }
 
-// Keys of the output are a contract (DESIGN.md §7): ingest.*, alertLatencyMs.*, rewrap.*, rotation.*, itsm.*.
+// Keys of the output are a contract (DESIGN.md §7): ingest.*, alertLatencyMs.*, rewrap.*, rotation.*, itsm.*, memory.*, sweep.*.
+// memory.* and sweep.* come from one scale run (10,000 protectors in Azurite and Redis), made once for both.
+let scale: Promise<ScaleBench> | undefined;
+const scaleRun = (): Promise<ScaleBench> => {
+  const protectors = intOption('protectors');
+  const incidents = intOption('incidents');
+  scale ??= benchScale({ ...(protectors ? { protectors } : {}), ...(incidents ? { incidents } : {}) });
+  return scale;
+};
+
 const parts: Record<string, () => Promise<unknown> | unknown> = {
   ingest: () => benchIngest(),
   alertLatencyMs: () => benchAlertLatency(),
@@ -42,20 +52,25 @@ const parts: Record<string, () => Promise<unknown> | unknown> = {
     // DESIGN.md §7 names itsm.p99Ms; the rest is detail.
     return { acceptedPerSec: b.acceptedPerSec, p99Ms: b.p99Ms, p50Ms: b.p50Ms, maxMs: b.maxMs, requests: b.requests, concurrency: b.concurrency, accepted: b.accepted, recorded: b.recorded, queued: b.queued };
   },
+  // `--protectors N` (default 10000), `--incidents N` open incidents among them (default 500). `--only scale` runs both.
+  memory: async () => (await scaleRun()).memory,
+  sweep: async () => (await scaleRun()).sweep,
 };
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 const aliases: Record<string, string> = { alert: 'alertLatencyMs', alerts: 'alertLatencyMs' };
+const groups: Record<string, readonly string[]> = { scale: ['memory', 'sweep'] };
 const onlyPart = only === undefined ? undefined : (aliases[only] ?? only);
-if (onlyPart !== undefined && !(onlyPart in parts)) {
-  process.stderr.write(`bench: unknown part "${only}"; parts: ${Object.keys(parts).join(', ')}\n`);
+const selected = onlyPart === undefined ? undefined : (groups[onlyPart] ?? [onlyPart]);
+if (onlyPart !== undefined && !(onlyPart in parts) && !(onlyPart in groups)) {
+  process.stderr.write(`bench: unknown part "${only}"; parts: ${[...Object.keys(parts), ...Object.keys(groups)].join(', ')}\n`);
   process.exit(2);
 }
 
 const result: Record<string, unknown> = {};
 for (const [name, run] of Object.entries(parts)) {
-  if (onlyPart !== undefined && name !== onlyPart) continue;
+  if (selected !== undefined && !selected.includes(name)) continue;
   process.stderr.write(`bench: ${name}…\n`);
   result[name] = await run();
 }

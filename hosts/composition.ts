@@ -24,6 +24,7 @@ import { RedisRateLimiter } from '../adapters/ratelimit/redisRateLimiter.js';
 import { createRedis } from '../adapters/redis/client.js';
 import { Heartbeats } from '../adapters/redis/heartbeats.js';
 import { checkNoEviction } from '../adapters/redis/noEviction.js';
+import { RedisSweepCursor } from '../adapters/redis/sweepCursor.js';
 import { TableAlertLedger } from '../adapters/tables/alertLedger.js';
 import type { TableConnection } from '../adapters/tables/connection.js';
 import { TablePoisonStore } from '../adapters/tables/poisonStore.js';
@@ -149,6 +150,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   };
   const ingestDeps: IngestDeps = { index, state, poison, alerts, clock, log };
   const heartbeats = new Heartbeats(redis, { prefix: config.REDIS_KEY_PREFIX });
+  const sweepCursor = new RedisSweepCursor(redis, { prefix: config.REDIS_KEY_PREFIX });
   const vaultUrl = vaultUrlResolver(config, estate);
   const inventory = createKeyVaultInventoryReader({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies });
   const logs = config.LOG_ANALYTICS_WORKSPACE_ID
@@ -180,7 +182,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     },
     poisonBatch: (messages, reason) => poisonMessages(ingestDeps, messages, reason),
     sweep: async () => {
-      const result = await sweep({ index, state, alerts });
+      const result = await sweep({ index, state, alerts, cursor: sweepCursor, settings: { budgetMs: config.SWEEP_BUDGET_MS, concurrency: config.SWEEP_CONCURRENCY } });
       // Redis is not the system of record: re-queue rotation runs whose jobs a Redis loss took (I6).
       await rotations.reconcileQueue().catch((err: unknown) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'rotation queue reconcile failed'));
       void heartbeats.beat('sweep', clock.now()).catch(() => undefined);

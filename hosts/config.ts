@@ -46,6 +46,10 @@ export const configSchema = z
     EVENTHUB_CONSUMER_GROUP: z.string().default('$Default'),
     CHECKPOINT_CONTAINER: z.string().default('keysteward-checkpoints'),
     SWEEP_SCHEDULE: z.string().default('*/30 * * * * *'),
+    /** After this long a sweep starts no new protector and the next one resumes where it stopped (keep it under the schedule). */
+    SWEEP_BUDGET_MS: positiveInt.default(20_000),
+    /** Protectors a sweep judges at once. */
+    SWEEP_CONCURRENCY: positiveInt.default(16),
     RECONCILE_SCHEDULE: z.string().default('0 */5 * * * *'),
     EVENTGRID_KEY: z.string().min(16).optional(),
     /** Required by every route but health and Event Grid (header x-api-key or Authorization: Bearer). */

@@ -1,8 +1,28 @@
 // The StateStore contract (app/ports.ts): create-only and compare-and-set saves, exact round trips. Every
 // implementation (memory fake, Table Storage) runs this same suite.
 import { describe, expect, it } from 'vitest';
-import type { StateStore } from '../../app/ports.js';
+import type { StateEntry, StateStore } from '../../app/ports.js';
 import { snapshot, snapshotOfSize } from './fixtures.js';
+
+/** Every entry of [after, until] page by page; the pages' own boundaries are checked on the way. */
+async function scan(store: StateStore, limit: number, range: { after?: string | null; until?: string | null } = {}): Promise<StateEntry[]> {
+  const out: StateEntry[] = [];
+  let after = range.after ?? null;
+  for (let pages = 0; pages < 1000; pages++) {
+    const page = await store.list({ after, until: range.until ?? null, limit });
+    expect(page.entries.length).toBeLessThanOrEqual(limit);
+    out.push(...page.entries);
+    const last = page.entries.at(-1);
+    if (!page.more || last === undefined) {
+      expect(page.more && last === undefined).toBe(false); // an empty page never claims there is more
+      return out;
+    }
+    after = last.position;
+  }
+  throw new Error('scan did not end');
+}
+
+const idsOf = (entries: readonly StateEntry[]): Array<string | null> => entries.map((e) => e.protectorId);
 
 export function stateStoreContract(name: string, makeStore: () => StateStore | Promise<StateStore>): void {
   describe(`StateStore contract: ${name}`, () => {
@@ -96,6 +116,60 @@ export function stateStoreContract(name: string, makeStore: () => StateStore | P
       for (const [i, id] of ids.entries()) expect((await store.save(id, snapshot(id, { seed: i }), null)).ok).toBe(true);
       for (const [i, id] of ids.entries()) expect((await store.load(id))?.snapshot).toStrictEqual(snapshot(id, { seed: i }));
       expect(await store.load('a')).toBeNull();
+    });
+
+    it('lists nothing from an empty store, and refuses a limit that is not a positive integer', async () => {
+      const store = await makeStore();
+      expect(await store.list({ limit: 10 })).toEqual({ entries: [], more: false });
+      await expect(store.list({ limit: 0 })).rejects.toThrow(RangeError);
+      await expect(store.list({ limit: 2.5 })).rejects.toThrow(RangeError);
+    });
+
+    it('lists every stored state exactly once across pages, in increasing position, as load reads it', async () => {
+      const store = await makeStore();
+      const ids = [...Array.from({ length: 23 }, (_, i) => `p-${String(i).padStart(2, '0')}`), 'a/b', 'é鍵🔑', 'x'.repeat(600), '~tilde'];
+      for (const [i, id] of ids.entries()) expect((await store.save(id, snapshot(id, { seed: i }), null)).ok).toBe(true);
+      for (const limit of [1, 7, ids.length, 1000]) {
+        const entries = await scan(store, limit);
+        expect(idsOf(entries).sort()).toStrictEqual([...ids].sort());
+        const positions = entries.map((e) => e.position);
+        expect(new Set(positions).size).toBe(positions.length);
+        // One consistent order: listing on from any entry's position gives exactly the entries after it.
+        for (const i of [0, 5, entries.length - 2]) expect(idsOf(await scan(store, limit, { after: entries[i]?.position ?? null }))).toStrictEqual(idsOf(entries.slice(i + 1)));
+        for (const entry of entries) {
+          expect(entry.ok).toBe(true);
+          if (!entry.ok) continue;
+          expect(entry.stored).toStrictEqual(await store.load(entry.protectorId));
+        }
+      }
+    });
+
+    it('bounds a scan by after (exclusive) and until (inclusive), so a scan that wraps around sees each state once', async () => {
+      const store = await makeStore();
+      const ids = Array.from({ length: 12 }, (_, i) => `w-${i}`);
+      for (const id of ids) expect((await store.save(id, snapshot(id), null)).ok).toBe(true);
+      const all = await scan(store, 5);
+      const pivot = all[4];
+      if (!pivot) throw new Error('expected 12 entries');
+      const tail = await scan(store, 5, { after: pivot.position });
+      const head = await scan(store, 5, { until: pivot.position });
+      expect(idsOf(tail)).toStrictEqual(idsOf(all.slice(5)));
+      expect(idsOf(head)).toStrictEqual(idsOf(all.slice(0, 5)));
+      expect(idsOf(await scan(store, 3, { after: all[1]?.position ?? null, until: all[7]?.position ?? null }))).toStrictEqual(idsOf(all.slice(2, 8)));
+      expect(await store.list({ after: pivot.position, until: pivot.position, limit: 5 })).toEqual({ entries: [], more: false });
+    });
+
+    it('a scan in progress sees a state saved ahead of its position', async () => {
+      const store = await makeStore();
+      for (const id of ['m-1', 'm-3', 'm-5']) expect((await store.save(id, snapshot(id), null)).ok).toBe(true);
+      const first = await store.list({ limit: 1 });
+      const at = first.entries[0];
+      if (!at) throw new Error('expected an entry');
+      const ahead = idsOf(await scan(store, 10)).filter((id) => id !== at.protectorId);
+      expect((await store.save('m-9', snapshot('m-9'), null)).ok).toBe(true);
+      const rest = idsOf(await scan(store, 10, { after: at.position }));
+      for (const id of ahead) expect(rest).toContain(id);
+      expect(rest).toContain('m-9');
     });
   });
 }

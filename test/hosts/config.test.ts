@@ -1,4 +1,4 @@
-// Start-up configuration: where each vault is reached.
+// Start-up configuration: where each vault is reached, and the sweep's settings.
 import { describe, expect, it } from 'vitest';
 import { loadConfig, vaultUrlResolver } from '../../hosts/config.js';
 import { estateFrom } from '../support/estates.js';
@@ -20,5 +20,14 @@ describe('vaultUrlResolver', () => {
   it('a template overrides every vault (the local emulators)', () => {
     const url = vaultUrlResolver(loadConfig({ ...base, KEYVAULT_URL_TEMPLATE: 'https://{vault}.vault.localhost:8443/' }), estate);
     expect(url('kv-cn')).toBe('https://kv-cn.vault.localhost:8443/');
+  });
+});
+
+describe('sweep settings', () => {
+  it('default to a 20 s budget inside the 30 s schedule and 16 protectors at once, and refuse what is not a positive integer', () => {
+    expect(loadConfig(base)).toMatchObject({ SWEEP_SCHEDULE: '*/30 * * * * *', SWEEP_BUDGET_MS: 20_000, SWEEP_CONCURRENCY: 16 });
+    expect(loadConfig({ ...base, SWEEP_BUDGET_MS: '45000', SWEEP_CONCURRENCY: '4' })).toMatchObject({ SWEEP_BUDGET_MS: 45_000, SWEEP_CONCURRENCY: 4 });
+    expect(() => loadConfig({ ...base, SWEEP_BUDGET_MS: '0' })).toThrow(/SWEEP_BUDGET_MS/);
+    expect(() => loadConfig({ ...base, SWEEP_CONCURRENCY: 'many' })).toThrow(/SWEEP_CONCURRENCY/);
   });
 });

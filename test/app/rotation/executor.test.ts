@@ -15,6 +15,7 @@ import { estateFrom } from '../../support/estates.js';
 import { randomBytes } from 'node:crypto';
 import { MemoryCekCatalog } from '../../../app/rewrap/memoryCekCatalog.js';
 import { FakeKeyWrapper } from '../rewrap/support.js';
+import { FakeClaimClock } from '../../../app/fakes/fakeClaimClock.js';
 
 const SUB = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers';
 const estate = estateFrom({
@@ -107,12 +108,15 @@ async function runRig(e: Estate, protectorId: string, keys: FakeKeys, over: Part
   let now = Date.parse('2026-11-22T10:00:00Z');
   let tokens = 0;
   const ledger = new MemoryRotationLedger();
+  // The shared claim time moves with this worker's clock here; the skew tests give workers clocks of their own.
+  const shared = new FakeClaimClock(now);
   const deps: RotationDeps = {
     estate: e,
     ledger,
     keys,
     protectors: noArm,
     clock: { now: () => now },
+    claimClock: shared,
     log: silentLogger,
     vaultUrl: (v) => `https://${v}.vault.azure.net/`,
     claimMs: 30_000,
@@ -123,17 +127,21 @@ async function runRig(e: Estate, protectorId: string, keys: FakeKeys, over: Part
   if (!planned.ok) throw new Error(planned.error);
   const run = newRun({ ...planned.plan, preflight: [] }, `rot-${protectorId}-test-1`, 'test', new Date(now).toISOString());
   await ledger.create(run);
-  return { deps, ledger, run, advance: (ms: number) => void (now += ms) };
+  const advance = (ms: number): void => {
+    now += ms;
+    shared.advance(ms);
+  };
+  return { deps, ledger, run, shared, advance };
 }
 
 async function rig() {
   const keys = new FakeKeys(['kv-eus', 'kv-wus']);
-  const { deps, ledger, run, advance } = await runRig(estate, 'orders', keys);
+  const { deps, ledger, run, shared, advance } = await runRig(estate, 'orders', keys);
   const stepOf = (kind: string, vault?: string) => run.steps.find((s) => s.kind === kind && (vault === undefined || s.vault === vault))?.n ?? -1;
   // Preflight and material first, so the tests start at the secondary's install.
   await executeStep(deps, run.id, stepOf('preflight'));
   await executeStep(deps, run.id, stepOf('create-material'));
-  return { deps, keys, ledger, run, stepOf, advance };
+  return { deps, keys, ledger, run, shared, stepOf, advance };
 }
 
 const stored = async (ledger: MemoryRotationLedger, id: string): Promise<RotationRun> => (await ledger.get(id))?.run as RotationRun;

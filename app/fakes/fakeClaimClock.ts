@@ -16,6 +16,11 @@ export class FakeClaimClock implements ClaimClock {
     return this.ms;
   }
 
+  /** The shared instant as the test sees it (no read counted, never unreachable). */
+  peek(): number {
+    return this.ms;
+  }
+
   set(ms: number): void {
     this.ms = ms;
   }

@@ -245,6 +245,7 @@ export async function executeStep(deps: RotationDeps, runId: string, n: number):
   const claimed = await claim(deps, runId, n, token, claimMs, stored);
   if (claimed.kind === 'held') throw new StepNotReadyError(`step ${n} is being run by another worker (its claim runs until ${claimed.until})`, claimed.retryAt);
   if (claimed.kind === 'done') return 'already-done';
+  if (claimed.kind === 'ended') return 'run-ended';
   let latest = claimed.stored;
   const fence: Fence = async () => {
     const renewed = await renew(deps, runId, n, token, claimMs, latest);
@@ -287,6 +288,7 @@ export async function executeStep(deps: RotationDeps, runId: string, n: number):
   const d = ended.decision;
   if (d.kind === 'superseded') throw new StepNotReadyError(`step ${n}: another worker holds it now (until ${d.until}); it records the step's end`);
   if (d.kind === 'done') return 'already-done';
+  if (d.kind === 'ended') return 'run-ended';
   const after = d.run;
   if (failure) {
     await deps.ledger.releaseLock(after.protector, runId);

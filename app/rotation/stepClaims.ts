@@ -65,7 +65,8 @@ export type ClaimResult =
   | { readonly kind: 'claimed'; readonly stored: Stored; readonly until: string }
   /** Another worker holds a live claim: come back at `retryAt` (this process's clock), when it can have lapsed. */
   | { readonly kind: 'held'; readonly until: string; readonly retryAt: number }
-  | { readonly kind: 'done'; readonly stored: Stored };
+  | { readonly kind: 'done'; readonly stored: Stored }
+  | { readonly kind: 'ended'; readonly stored: Stored };
 
 export async function claim(deps: ClaimDeps, runId: string, n: number, token: string, leaseMs: number, known: Stored | null = null): Promise<ClaimResult> {
   const now = await sharedNow(deps, `step ${n} not claimed`);
@@ -73,7 +74,7 @@ export async function claim(deps: ClaimDeps, runId: string, n: number, token: st
   if (d.kind === 'claimed') return { kind: 'claimed', stored, until: new Date(now + leaseMs).toISOString() };
   // The claim's remaining time, counted on the shared clock, added to this one: right whatever the offset between them.
   if (d.kind === 'held') return { kind: 'held', until: d.until, retryAt: deps.clock.now() + Math.max(0, Date.parse(d.until) - now) + 1 };
-  return { kind: 'done', stored };
+  return { kind: d.kind, stored };
 }
 
 /** The claim extended by `leaseMs` (`renewed`), or `lost`: it lapsed or passed to another worker — do not act. */

@@ -146,12 +146,15 @@ export type ClaimDecision =
   | { readonly kind: 'claimed'; readonly run: RotationRun }
   /** Another worker's claim is still live: wait for it to finish or to lapse. */
   | { readonly kind: 'held'; readonly until: string }
-  | { readonly kind: 'done' };
+  | { readonly kind: 'done' }
+  /** The run ended (failed, refused, completed): nothing of it runs any more. */
+  | { readonly kind: 'ended' };
 
 /** Step n for the worker holding `token`, for `leaseMs` from `nowMs`: a new attempt unless the claim is already its own. */
 export function claimStep(run: RotationRun, n: number, token: string, nowMs: number, leaseMs: number): ClaimDecision {
   const step = run.steps.find((s) => s.n === n);
   if (!step || step.status === 'done') return { kind: 'done' };
+  if (isTerminal(run)) return { kind: 'ended' };
   const claim = step.claim;
   const live = liveClaim(run, n, nowMs);
   if (live && live.token !== token) return { kind: 'held', until: live.until };
@@ -183,7 +186,9 @@ export type FinishDecision =
   /** Another worker holds a live claim on the step now: it records the step's end, not this one. */
   | { readonly kind: 'superseded'; readonly until: string }
   /** Already done (by this worker's earlier attempt or another's): nothing to write. */
-  | { readonly kind: 'done' };
+  | { readonly kind: 'done' }
+  /** The run ended meanwhile (failed, refused): its record stays as it is. */
+  | { readonly kind: 'ended' };
 
 /**
  * The end of an attempt of step n by the worker holding `token`: `done` with its outcome, or `failed` (the run then
@@ -193,6 +198,7 @@ export type FinishDecision =
 export function finishStep(run: RotationRun, n: number, token: string, end: { readonly outcome: StepOutcome } | { readonly error: { code: string; message: string } }, nowMs: number): FinishDecision {
   const step = run.steps.find((s) => s.n === n);
   if (!step || step.status === 'done') return { kind: 'done' };
+  if (isTerminal(run)) return { kind: 'ended' };
   const live = liveClaim(run, n, nowMs);
   if (live && live.token !== token) return { kind: 'superseded', until: live.until };
   const nowIso = new Date(nowMs).toISOString();

@@ -4,7 +4,7 @@
 // the step back at once.
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../adapters/logging/logger.js';
-import { executeStep, StepNotReadyError, type RotationDeps } from '../../../app/rotation/executor.js';
+import { abandonStep, ClaimTimeUnknownError, executeStep, StepNotReadyError, type RotationDeps } from '../../../app/rotation/executor.js';
 import { MemoryRotationLedger } from '../../../app/rotation/memoryLedger.js';
 import type { CreatedVersion, ProtectorSwitchPort, RotationKeys, RsaJwk } from '../../../app/rotation/ports.js';
 import type { VaultBudget } from '../../../app/rewrap/vaultBudget.js';
@@ -336,5 +336,181 @@ describe('executeStep: Cosmos Always Encrypted (rewrap-deks)', () => {
     expect([...writes.values()].every((count) => count === 1)).toBe(true);
     expect(writes.size).toBe(4);
     expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)?.status).toBe('done');
+  });
+});
+
+describe('executeStep: one claim time for workers whose clocks disagree', () => {
+  /** Another worker: the same deps, its own clock reading `iso` (the shared claim clock stays the rig's). */
+  const clockAt = (deps: RotationDeps, iso: string): RotationDeps => ({ ...deps, clock: { now: () => Date.parse(iso) } });
+  const claimOf = async (ledger: MemoryRotationLedger, id: string, n: number) => (await stored(ledger, id)).steps.find((s) => s.n === n)?.claim;
+
+  it('a worker whose clock runs 5 minutes ahead does not take a live claim, and comes back when it lapses, on its own clock', async () => {
+    const { deps, keys, ledger, run, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    const importing = gate();
+    const release = gate();
+    keys.beforeImport = async () => {
+      importing.open();
+      await release.wait;
+    };
+    const a = executeStep(deps, run.id, n); // worker A, its clock right
+    await importing.wait;
+    const held = await claimOf(ledger, run.id, n);
+    expect(held?.until).toBe('2026-11-22T10:00:30.000Z');
+    const refused = await executeStep(clockAt(deps, '2026-11-22T10:05:00Z'), run.id, n).then(() => null, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(StepNotReadyError);
+    expect((refused as StepNotReadyError).message).toMatch(/being run by another worker/);
+    // The 30 s left on the shared clock, counted from B's own now.
+    expect((refused as StepNotReadyError).retryAt).toBe(Date.parse('2026-11-22T10:05:30Z') + 1);
+    expect(await claimOf(ledger, run.id, n)).toEqual(held);
+    release.open();
+    expect(await a).toBe('done');
+    expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
+  });
+
+  it('a claim that really lapsed (on the shared clock) is taken over, even by a worker whose clock runs 5 minutes behind', async () => {
+    const { deps, keys, ledger, run, shared, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    const stall = gate();
+    const stalled = gate();
+    let first = true;
+    keys.beforeUnwrap = async () => {
+      if (!first) return;
+      first = false;
+      stalled.open();
+      await stall.wait;
+    };
+    const a = executeStep(deps, run.id, n).then(() => 'done', (e: unknown) => e);
+    await stalled.wait;
+    shared.advance(31_000); // only the shared time moves: A's claim has lapsed, whatever any local clock says
+    expect(await executeStep(clockAt(deps, '2026-11-22T09:55:00Z'), run.id, n)).toBe('done');
+    stall.open();
+    expect(await a).toBeInstanceOf(StepNotReadyError); // A's fence finds the claim gone: no second import
+    expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
+    expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)).toMatchObject({ status: 'done', attempts: 2 });
+  });
+
+  it('a worker whose claim passed on does not fail the run under the new holder, even on a non-retryable error', async () => {
+    const keys = new FakeKeys(['kv-eus', 'kv-wus']);
+    const { deps, ledger, run, shared } = await runRig(estate, 'orders', keys);
+    const stall = gate();
+    const stalled = gate();
+    const list = keys.listVersions.bind(keys);
+    let calls = 0;
+    keys.listVersions = async (vault: string) => {
+      calls++;
+      if (calls === 1) {
+        stalled.open();
+        await stall.wait;
+        return [{ ...(await list(vault))[0], kty: 'EC', size: 256 } as InventoryVersion]; // A reads a key preflight refuses
+      }
+      if (calls === 2) await hang.wait; // B holds its claim and hangs on
+      return list(vault);
+    };
+    const hang = gate();
+    const a = executeStep(deps, run.id, 1).then(() => 'done', (e: unknown) => e);
+    await stalled.wait;
+    shared.advance(31_000);
+    const b = executeStep(clockAt(deps, '2026-11-22T11:00:00Z'), run.id, 1); // B claims step 1
+    await new Promise((r) => setImmediate(r));
+    const bClaim = await claimOf(ledger, run.id, 1);
+    expect(bClaim?.token).toBe('worker-2');
+    stall.open();
+    const outcome = await a;
+    expect(outcome).toBeInstanceOf(StepNotReadyError);
+    expect((outcome as Error).message).toMatch(/another worker holds it now/);
+    const after = await stored(ledger, run.id);
+    expect(after.status).toBe('running');
+    expect(after.steps[0]).toMatchObject({ status: 'running', claim: bClaim });
+    hang.open();
+    expect(await b).toBe('done'); // B, the holder, records the step's end
+  });
+});
+
+describe('executeStep: the shared claim time unreachable', () => {
+  it('a worker that cannot read the shared time claims nothing and does nothing; the step runs once it can', async () => {
+    const { deps, keys, ledger, run, shared, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    const before = await ledger.get(run.id);
+    shared.reachable = false;
+    const err = await executeStep(deps, run.id, n).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ClaimTimeUnknownError);
+    expect(err).toBeInstanceOf(StepNotReadyError); // the queue retries it later
+    expect((err as StepNotReadyError).retryAt).toBeNull();
+    expect((await ledger.get(run.id))?.etag).toBe(before?.etag); // not a single write
+    expect(keys.imports).toEqual([]);
+    shared.reachable = true;
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect(keys.imports).toHaveLength(1);
+  });
+
+  it('a holder that cannot re-check its claim before the import does not import, and gives the claim back', async () => {
+    const { deps, keys, ledger, run, shared, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    let first = true;
+    keys.beforeUnwrap = async () => {
+      if (!first) return;
+      first = false;
+      shared.reachable = false; // Redis goes away between the claim and the fence
+    };
+    await expect(executeStep(deps, run.id, n)).rejects.toBeInstanceOf(ClaimTimeUnknownError);
+    expect(keys.imports).toEqual([]);
+    expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)).toMatchObject({ status: 'running', attempts: 1 });
+    expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)?.claim).toBeUndefined();
+    shared.reachable = true;
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
+  });
+});
+
+describe('abandonStep: the queue gives up on a step', () => {
+  it('does not fail the run while another worker holds a live claim; fails it once the claim lapsed', async () => {
+    const { deps, keys, ledger, run, shared, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    await ledger.acquireLock('orders', run.id);
+    const importing = gate();
+    const hang = gate();
+    keys.beforeImport = async () => {
+      importing.open();
+      await hang.wait; // B hangs inside its import, its claim live
+    };
+    const b = executeStep(deps, run.id, n);
+    await importing.wait;
+    expect(await abandonStep(deps, run.id, n, 'job out of attempts')).toEqual({ kind: 'deferred', reason: `a worker holds step ${n} until 2026-11-22T10:00:30.000Z` });
+    const kept = await stored(ledger, run.id);
+    expect(kept.status).toBe('running');
+    expect(await ledger.getStaged(run.id)).not.toBeNull(); // the holder's material stays
+    expect(await ledger.acquireLock('orders', 'rot-other')).toBe(false); // and so does the protector's lock
+    shared.advance(30_000); // the claim ends at its `until`
+    expect(await abandonStep(deps, run.id, n, 'job out of attempts')).toEqual({ kind: 'failed' });
+    const failed = await stored(ledger, run.id);
+    expect(failed.status).toBe('failed-needs-operator');
+    expect(failed.steps.find((s) => s.n === n)).toMatchObject({ status: 'failed', error: { code: 'retries_exhausted', message: 'job out of attempts' } });
+    expect(failed.steps.find((s) => s.n === n)?.claim).toBeUndefined();
+    expect(await ledger.getStaged(run.id)).toBeNull();
+    expect(await ledger.acquireLock('orders', 'rot-other')).toBe(true);
+    expect(await abandonStep(deps, run.id, n, 'again')).toEqual({ kind: 'ended' });
+    hang.open();
+    expect(await b).toBe('run-ended'); // B's late end changes nothing on a failed run
+    expect((await stored(ledger, run.id)).status).toBe('failed-needs-operator');
+  });
+
+  it('defers, changing nothing, when the shared claim time is unreachable', async () => {
+    const { deps, ledger, run, shared, stepOf } = await rig();
+    const before = await ledger.get(run.id);
+    shared.reachable = false;
+    const outcome = await abandonStep(deps, run.id, stepOf('install-version', 'kv-wus'), 'out of attempts');
+    expect(outcome.kind).toBe('deferred');
+    expect((await ledger.get(run.id))?.etag).toBe(before?.etag);
+  });
+
+  it('a step done meanwhile by its holder: the queue chain after it is gone, so the next step is the one failed', async () => {
+    const { deps, ledger, run, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect(await abandonStep(deps, run.id, n, 'parent failed')).toEqual({ kind: 'failed' });
+    const failed = await stored(ledger, run.id);
+    expect(failed.steps.find((s) => s.n === n)?.status).toBe('done');
+    expect(failed.steps.find((s) => s.n === n + 1)).toMatchObject({ status: 'failed', error: { code: 'retries_exhausted' } });
   });
 });

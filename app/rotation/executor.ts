@@ -314,7 +314,7 @@ export type AbandonOutcome =
  * protector's lock and drop the staged material under it. Then, or when the shared claim clock cannot be read, the
  * run is left as it is and the outcome says so: the queue reconcile of the sweep asks again (hosts/rotation.ts).
  */
-export async function abandonStep(deps: RotationDeps, runId: string, n: number, reason: string): Promise<AbandonOutcome> {
+export async function abandonStep(deps: Pick<RotationDeps, 'ledger' | 'claimClock' | 'log'>, runId: string, n: number, reason: string): Promise<AbandonOutcome> {
   const stored = await deps.ledger.get(runId);
   if (!stored || isTerminal(stored.run)) return { kind: 'ended' };
   let given;

@@ -81,8 +81,11 @@ function kidOf(run: RotationRun, vault: string): StepOutcome | undefined {
   return run.steps.find((s) => (s.kind === 'install-version' || s.kind === 'rotate-key') && s.vault === vault && s.status === 'done')?.outcome;
 }
 
-/** Re-checks, in the ledger, that this worker still holds the step right before an effect outside it (R-2). */
-type Fence = () => Promise<void>;
+/**
+ * Re-checks, in the ledger, that this worker still holds the step right before an effect outside it (R-2), and records
+ * with the renewal what a re-run must find again should this worker crash right after the effect.
+ */
+type Fence = (record?: Pick<RunStep, 'seenBefore'>) => Promise<void>;
 
 async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fence: Fence, signal: AbortSignal): Promise<StepOutcome> {
   const protector = protectorOf(deps, run);
@@ -130,11 +133,15 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
       const versions = await deps.keys.listVersions(vault, key);
       const done = tagged(versions, run.id);
       if (done) return { version: done.version, thumbprint: done.thumbprint, note: 'already rotated' };
-      // A crash between rotate and tag leaves an untagged version newer than the run: adopt it (I1).
-      const orphan = versions.find((v) => !v.tags[ROTATION_TAG] && (v.created ?? 0) >= Date.parse(run.createdAt));
+      // A crash between rotate and tag leaves an untagged version: the one the vault did not hold when this step's
+      // rotation was fenced (the fence recorded them). Adopt it (I1). No clocks are compared: the run's createdAt is
+      // some host's clock and a version's `created` is Key Vault's, and minutes of skew between them would either
+      // miss the orphan (a second version) or adopt a version someone else made before the run.
+      const seen = step.seenBefore;
+      const orphan = seen ? versions.find((v) => !v.tags[ROTATION_TAG] && !seen.includes(v.version)) : undefined;
       if (!orphan) {
         await deps.creates?.acquire(vault, newest(versions)?.kty === 'RSA-HSM' ? 2 : 1);
-        await fence();
+        await fence({ seenBefore: versions.map((v) => v.version) });
       }
       const created = orphan ? { version: orphan.version, thumbprint: orphan.thumbprint } : await deps.keys.rotate(vault, key);
       await deps.keys.tagVersion(vault, key, created.version, { [ROTATION_TAG]: run.id });
@@ -247,8 +254,8 @@ export async function executeStep(deps: RotationDeps, runId: string, n: number):
   if (claimed.kind === 'done') return 'already-done';
   if (claimed.kind === 'ended') return 'run-ended';
   let latest = claimed.stored;
-  const fence: Fence = async () => {
-    const renewed = await renew(deps, runId, n, token, claimMs, latest);
+  const fence: Fence = async (record) => {
+    const renewed = await renew(deps, runId, n, token, claimMs, latest, record);
     latest = renewed.stored;
     if (renewed.kind === 'lost') throw new StepNotReadyError(`step ${n}: this worker's claim lapsed and may have passed to another; not acting`);
   };

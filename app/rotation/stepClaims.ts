@@ -5,7 +5,7 @@
 // A reading is a little stale by the time the write lands; stale means earlier, so a claim is only ever seen live for
 // longer, and the one granted ends sooner: the safe side for both the taker and the holder.
 // The shared time unreadable, nothing is decided or written (ClaimTimeUnknownError): the step is retried later.
-import { claimStep, finishStep, giveUpStep, releaseClaim, renewClaim, type FinishDecision, type GiveUpDecision, type RotationRun, type StepOutcome } from '../../domain/rotation/run.js';
+import { claimStep, finishStep, giveUpStep, releaseClaim, renewClaim, type FinishDecision, type GiveUpDecision, type RotationRun, type RunStep, type StepOutcome } from '../../domain/rotation/run.js';
 import { ClaimClockUnavailableError, type ClaimClock } from '../claimClock.js';
 import type { Clock } from '../ports.js';
 import type { RotationLedger } from './ports.js';
@@ -77,12 +77,15 @@ export async function claim(deps: ClaimDeps, runId: string, n: number, token: st
   return { kind: d.kind, stored };
 }
 
-/** The claim extended by `leaseMs` (`renewed`), or `lost`: it lapsed or passed to another worker — do not act. */
-export async function renew(deps: ClaimDeps, runId: string, n: number, token: string, leaseMs: number, known: Stored | null): Promise<{ readonly kind: 'renewed' | 'lost'; readonly stored: Stored; readonly until?: string }> {
+/**
+ * The claim extended by `leaseMs` (`renewed`), with `record` written on the step; or `lost`: it lapsed or passed to
+ * another worker — do not act.
+ */
+export async function renew(deps: ClaimDeps, runId: string, n: number, token: string, leaseMs: number, known: Stored | null, record: Pick<RunStep, 'seenBefore'> = {}): Promise<{ readonly kind: 'renewed' | 'lost'; readonly stored: Stored; readonly until?: string }> {
   const now = await sharedNow(deps, `step ${n}: not acting`);
   let renewed = false;
   const stored = await advanceRun(deps.ledger, runId, known, (run) => {
-    const next = renewClaim(run, n, token, now, leaseMs);
+    const next = renewClaim(run, n, token, now, leaseMs, record);
     renewed = next !== null;
     return next;
   });

@@ -26,6 +26,11 @@ export interface RunStep extends PlanStep {
   readonly error?: { readonly code: string; readonly message: string };
   /** Who is executing the step, and until when that holds unless renewed (see claimStep). */
   readonly claim?: StepClaim;
+  /**
+   * rotate-key: the versions the vault held when the step's rotation was last fenced (recorded by that renewal, before
+   * the call). After a crash between the rotation and its tag, the untagged version not among them is this run's.
+   */
+  readonly seenBefore?: readonly string[];
 }
 
 /**
@@ -164,11 +169,14 @@ export function claimStep(run: RotationRun, n: number, token: string, nowMs: num
   return { kind: 'claimed', run: withStep(run, n, { status: 'running', attempts: step.attempts + (mine ? 0 : 1), startedAt: mine ? (step.startedAt ?? nowIso) : nowIso, claim: { token, until } }, nowIso) };
 }
 
-/** The claim extended by `leaseMs`, or null when `token` no longer holds a live claim on step n (do not act). */
-export function renewClaim(run: RotationRun, n: number, token: string, nowMs: number, leaseMs: number): RotationRun | null {
+/**
+ * The claim extended by `leaseMs`, or null when `token` no longer holds a live claim on step n (do not act). `record`
+ * is written with it: what the holder must find again if it crashes right after the effect it is about to cause.
+ */
+export function renewClaim(run: RotationRun, n: number, token: string, nowMs: number, leaseMs: number, record: Pick<RunStep, 'seenBefore'> = {}): RotationRun | null {
   const step = run.steps.find((s) => s.n === n);
   if (!step || step.status !== 'running' || liveClaim(run, n, nowMs)?.token !== token) return null;
-  return withStep(run, n, { claim: { token, until: new Date(nowMs + leaseMs).toISOString() } }, new Date(nowMs).toISOString());
+  return withStep(run, n, { ...record, claim: { token, until: new Date(nowMs + leaseMs).toISOString() } }, new Date(nowMs).toISOString());
 }
 
 export function completeStep(run: RotationRun, n: number, outcome: StepOutcome, nowIso: string): RotationRun {

@@ -51,6 +51,10 @@ class FakeKeys implements RotationKeys {
   /** Runs before an unwrap (tests stall a worker here, before its fence). */
   beforeUnwrap: () => Promise<void> = async () => undefined;
   beforeImport: () => Promise<void> = async () => undefined;
+  /** Runs before a tag is written (tests crash a worker between a rotation and its tag here). */
+  beforeTag: () => Promise<void> = async () => undefined;
+  /** Key Vault's own clock, stamped on every version it makes (default: a counter). */
+  kvNow: () => number = () => this.n;
   private n = 0;
 
   constructor(vaults: readonly string[]) {
@@ -59,7 +63,7 @@ class FakeKeys implements RotationKeys {
 
   private version(thumbprint: string, tags: Record<string, string>): InventoryVersion {
     this.n += 1;
-    return { version: this.n.toString(16).padStart(32, '0'), thumbprint, enabled: true, exp: null, nbf: null, created: this.n, kty: 'RSA', size: 2048, tags };
+    return { version: this.n.toString(16).padStart(32, '0'), thumbprint, enabled: true, exp: null, nbf: null, created: this.kvNow(), kty: 'RSA', size: 2048, tags };
   }
 
   async listVersions(vault: string): Promise<InventoryVersion[]> {
@@ -80,6 +84,7 @@ class FakeKeys implements RotationKeys {
     return { kid: `https://${vault}.vault.azure.net/keys/${key}/${v.version}`, version: v.version, thumbprint: v.thumbprint };
   }
   async tagVersion(vault: string, _key: string, version: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    await this.beforeTag();
     const list = this.versions.get(vault) ?? [];
     const at = list.findIndex((v) => v.version === version);
     const found = list[at];
@@ -424,6 +429,51 @@ describe('executeStep: one claim time for workers whose clocks disagree', () => 
     expect(after.steps[0]).toMatchObject({ status: 'running', claim: bClaim });
     hang.open();
     expect(await b).toBe('done'); // B, the holder, records the step's end
+  });
+});
+
+describe('executeStep: rotate-key after a crash between the rotation and its tag (I1), whatever the clocks', () => {
+  const single = estateFrom({
+    vaults: [{ name: 'kv-one', properties: { enableSoftDelete: true, enablePurgeProtection: true } }],
+    protectors: [{ id: 'solo', kind: 'sql-tde', keyName: 'solo-tde', members: [{ role: 'primary', resourceId: `${SUB}/solo`, vault: 'kv-one' }], rotation: { every: 'P90D', strategy: 'rotate' } }],
+  });
+  const T = Date.parse('2026-11-22T10:00:00Z'); // the run's createdAt: the starting host's clock
+
+  async function upToRotate(keys: FakeKeys) {
+    const { deps, ledger, run } = await runRig(single, 'solo', keys);
+    const n = run.steps.find((s) => s.kind === 'rotate-key')?.n ?? -1;
+    for (const s of run.steps.filter((x) => x.n < n)) await executeStep(deps, run.id, s.n);
+    return { deps, ledger, run, n };
+  }
+
+  it('adopts the untagged version its crashed attempt made, though Key Vault stamped it 5 minutes before the run began', async () => {
+    const keys = new FakeKeys(['kv-one']);
+    keys.kvNow = () => T - 5 * 60_000 + 1000; // the host that started the run runs 5 minutes ahead of Key Vault
+    const { deps, ledger, run, n } = await upToRotate(keys);
+    let crash = true;
+    keys.beforeTag = async () => {
+      if (crash) throw new Error('worker killed between rotate and tag');
+    };
+    await expect(executeStep(deps, run.id, n)).rejects.toThrow('killed');
+    crash = false;
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect(keys.imports).toHaveLength(1); // one rotation in all
+    const made = (await keys.listVersions('kv-one')).filter((v) => v.tags['keysteward-rotation'] === run.id);
+    expect(made).toHaveLength(1);
+    expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)?.outcome?.version).toBe(made[0]?.version);
+  });
+
+  it('never adopts an untagged version someone made before the run, though Key Vault stamped it after the run began', async () => {
+    const keys = new FakeKeys(['kv-one']);
+    keys.kvNow = () => T + 2 * 60_000; // the starting host runs behind Key Vault
+    const manual = await keys.rotate('kv-one', 'solo-tde'); // an operator's own rotation, untagged
+    keys.imports.length = 0;
+    const { deps, ledger, run, n } = await upToRotate(keys);
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect(keys.imports).toHaveLength(1); // the run made its own version
+    const outcome = (await stored(ledger, run.id)).steps.find((s) => s.n === n)?.outcome;
+    expect(outcome?.version).not.toBe(manual.version);
+    expect((await keys.listVersions('kv-one')).find((v) => v.version === manual.version)?.tags['keysteward-rotation']).toBeUndefined();
   });
 });
 

@@ -44,6 +44,20 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
+/** A hook whose first call stalls until `resume()`; `stalled` settles when it does (later calls pass straight through). */
+function stallOnce(): { hook: () => Promise<void>; stalled: Promise<void>; resume: () => void } {
+  const stall = gate();
+  const stalled = gate();
+  let first = true;
+  const hook = async (): Promise<void> => {
+    if (!first) return;
+    first = false;
+    stalled.open();
+    await stall.wait;
+  };
+  return { hook, stalled: stalled.wait, resume: stall.open };
+}
+
 /** Key Vault in memory: versions per vault, imports recorded; wrap/unwrap are reversible stand-ins for the vault's. */
 class FakeKeys implements RotationKeys {
   readonly versions = new Map<string, InventoryVersion[]>();
@@ -155,20 +169,13 @@ describe('executeStep: step claims (R-2)', () => {
   it('a worker stalled past its claim does not import after another worker took the step over: one new version', async () => {
     const { deps, keys, ledger, run, stepOf, advance } = await rig();
     const n = stepOf('install-version', 'kv-wus');
-    const stall = gate();
-    const stalled = gate();
-    let first = true;
-    keys.beforeUnwrap = async () => {
-      if (!first) return;
-      first = false;
-      stalled.open();
-      await stall.wait;
-    };
+    const stall = stallOnce();
+    keys.beforeUnwrap = stall.hook;
     const a = executeStep(deps, run.id, n).then(() => 'done', (e: unknown) => e);
-    await stalled.wait; // worker A holds the claim, unsealing the material... and stalls
+    await stall.stalled; // worker A holds the claim, unsealing the material... and stalls
     advance(31_000); // past A's claim, as when the queue hands the job to worker B
     expect(await executeStep(deps, run.id, n)).toBe('done');
-    stall.open();
+    stall.resume();
     const outcome = await a;
     expect(outcome).toBeInstanceOf(StepNotReadyError);
     expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
@@ -180,20 +187,16 @@ describe('executeStep: step claims (R-2)', () => {
   it('while a live claim is held, another worker waits (StepNotReady) and imports nothing', async () => {
     const { deps, keys, run, stepOf } = await rig();
     const n = stepOf('install-version', 'kv-wus');
-    const importing = gate();
-    const release = gate();
-    keys.beforeImport = async () => {
-      importing.open();
-      await release.wait;
-    };
+    const importing = stallOnce();
+    keys.beforeImport = importing.hook;
     const a = executeStep(deps, run.id, n);
-    await importing.wait;
+    await importing.stalled;
     const waiting = await executeStep(deps, run.id, n).then(() => null, (e: unknown) => e);
     expect(waiting).toBeInstanceOf(StepNotReadyError);
     expect((waiting as StepNotReadyError).message).toMatch(/being run by another worker/);
     // The queue delays the job until the claim can lapse, instead of spending an attempt.
     expect((waiting as StepNotReadyError).retryAt).toBe(Date.parse('2026-11-22T10:00:30Z') + 1);
-    release.open();
+    importing.resume();
     expect(await a).toBe('done');
     expect(keys.imports).toHaveLength(1);
     // Once done, a late duplicate delivery is a no-op.
@@ -352,14 +355,10 @@ describe('executeStep: one claim time for workers whose clocks disagree', () => 
   it('a worker whose clock runs 5 minutes ahead does not take a live claim, and comes back when it lapses, on its own clock', async () => {
     const { deps, keys, ledger, run, stepOf } = await rig();
     const n = stepOf('install-version', 'kv-wus');
-    const importing = gate();
-    const release = gate();
-    keys.beforeImport = async () => {
-      importing.open();
-      await release.wait;
-    };
+    const importing = stallOnce();
+    keys.beforeImport = importing.hook;
     const a = executeStep(deps, run.id, n); // worker A, its clock right
-    await importing.wait;
+    await importing.stalled;
     const held = await claimOf(ledger, run.id, n);
     expect(held?.until).toBe('2026-11-22T10:00:30.000Z');
     const refused = await executeStep(clockAt(deps, '2026-11-22T10:05:00Z'), run.id, n).then(() => null, (e: unknown) => e);
@@ -368,7 +367,7 @@ describe('executeStep: one claim time for workers whose clocks disagree', () => 
     // The 30 s left on the shared clock, counted from B's own now.
     expect((refused as StepNotReadyError).retryAt).toBe(Date.parse('2026-11-22T10:05:30Z') + 1);
     expect(await claimOf(ledger, run.id, n)).toEqual(held);
-    release.open();
+    importing.resume();
     expect(await a).toBe('done');
     expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
   });
@@ -376,20 +375,13 @@ describe('executeStep: one claim time for workers whose clocks disagree', () => 
   it('a claim that really lapsed (on the shared clock) is taken over, even by a worker whose clock runs 5 minutes behind', async () => {
     const { deps, keys, ledger, run, shared, stepOf } = await rig();
     const n = stepOf('install-version', 'kv-wus');
-    const stall = gate();
-    const stalled = gate();
-    let first = true;
-    keys.beforeUnwrap = async () => {
-      if (!first) return;
-      first = false;
-      stalled.open();
-      await stall.wait;
-    };
+    const stall = stallOnce();
+    keys.beforeUnwrap = stall.hook;
     const a = executeStep(deps, run.id, n).then(() => 'done', (e: unknown) => e);
-    await stalled.wait;
+    await stall.stalled;
     shared.advance(31_000); // only the shared time moves: A's claim has lapsed, whatever any local clock says
     expect(await executeStep(clockAt(deps, '2026-11-22T09:55:00Z'), run.id, n)).toBe('done');
-    stall.open();
+    stall.resume();
     expect(await a).toBeInstanceOf(StepNotReadyError); // A's fence finds the claim gone: no second import
     expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
     expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)).toMatchObject({ status: 'done', attempts: 2 });

@@ -59,6 +59,8 @@ export const configSchema = z
     /** Run the BullMQ rotation worker in this process (the standalone host; a Function App does not). */
     ROTATION_WORKER: bool.default(true),
     ROTATION_LOCK_MS: positiveInt.default(30_000),
+    /** Rotation step jobs one worker process runs at once (steps mostly wait on Key Vault, ARM and Table Storage). */
+    ROTATION_CONCURRENCY: positiveInt.default(4),
     ROTATION_SCHEDULE: z.string().default('0 0 * * * *'),
     /**
      * Key Vault budget units per second one rewrap campaign may spend on a vault (1 unit = one software RSA-2048

@@ -6,7 +6,7 @@ import type { Clock, Logger, StateStore } from '../app/ports.js';
 import type { RotationDeps } from '../app/rotation/executor.js';
 import { startRotation, type StartDeps, type StartOptions, type StartResult } from '../app/rotation/start.js';
 import { ArmSqlError, createProtectorSwitch } from '../adapters/armsql/index.js';
-import { NonRetryableStepError } from '../app/rotation/executor.js';
+import { abandonStep, NonRetryableStepError } from '../app/rotation/executor.js';
 import type { ProtectorSwitchPort } from '../app/rotation/ports.js';
 import { createRotationKeys } from '../adapters/keyvault/rotationKeys.js';
 import { createKeyAdmin, createKeyWrapper } from '../adapters/keyvault/crypto/index.js';
@@ -14,6 +14,7 @@ import { cosmosCekCatalogs } from '../adapters/cosmos/cekCatalog.js';
 import { TableDekStore } from '../adapters/dekstore/tableDekStore.js';
 import { createRewrapQueue, startRewrapWorker } from '../adapters/queue/rewrapQueue.js';
 import { RedisVaultBudget } from '../adapters/redis/vaultBudget.js';
+import { RedisClaimClock } from '../adapters/redis/claimClock.js';
 import type { RewrapStatus } from '../app/rewrap/rewrapJobs.js';
 import { startRewrap, type RewrapArgs, type StartRewrapResult } from '../app/rewrap/startRewrap.js';
 import { sustainableRatePerSec, type VaultCeiling } from '../domain/rewrap/budget.js';
@@ -43,6 +44,8 @@ function nonRetryableArm(port: ProtectorSwitchPort): ProtectorSwitchPort {
 }
 
 export interface RotationServices {
+  /** The in-process BullMQ rotation worker (null when this process runs none), as built from the settings. */
+  readonly worker: Worker | null;
   /** Disables an old key version behind the retirement gate; refuses with the blockers while anything needs it. */
   retire(protectorId: string, vault: string, version: string): Promise<DisableResult | null>;
   start(protectorId: string, options: StartOptions): Promise<StartResult>;
@@ -76,7 +79,7 @@ export function createRotationServices(input: {
   worker: boolean;
   /** Reads an app setting named by the estate (the Cosmos account key of alwaysEncrypted.keySetting). */
   settings?: (name: string) => string | undefined;
-  /** Steps the in-process worker runs at once (default the queue's). Steps mostly wait on Key Vault, ARM and Table Storage. */
+  /** Steps the in-process worker runs at once, overriding ROTATION_CONCURRENCY (the bench). */
   workerConcurrency?: number;
 }): RotationServices {
   const { config, access } = input;
@@ -95,6 +98,8 @@ export function createRotationServices(input: {
     keys: createRotationKeys({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies }),
     protectors: nonRetryableArm(createProtectorSwitch({ credential: access.credential, endpoint: config.ARM_ENDPOINT, additionalPolicies: access.additionalPolicies })),
     clock: input.clock,
+    // Every worker judges step claims at Redis's time, never its own (a clock running ahead would take live claims).
+    claimClock: new RedisClaimClock(input.redis),
     log: input.log,
     vaultUrl,
     creates,
@@ -116,7 +121,7 @@ export function createRotationServices(input: {
         prefix,
         lockDurationMs: config.ROTATION_LOCK_MS,
         stalledIntervalMs: config.ROTATION_LOCK_MS,
-        ...(input.workerConcurrency !== undefined ? { concurrency: input.workerConcurrency } : {}),
+        concurrency: input.workerConcurrency ?? config.ROTATION_CONCURRENCY,
       })
     : null;
   const usage = createProtectorUsage({ keys: deps.keys, protectors: deps.protectors, runs: ledger });
@@ -130,6 +135,7 @@ export function createRotationServices(input: {
       )
     : null;
   return {
+    worker,
     startRewrap: (protectorId, args) => startRewrap({ estate: input.estate, queue: rewraps, vaultUrl }, protectorId, args),
     getRewrap: (id) => rewraps.get(id),
     retire: async (protectorId, vault, version) => {
@@ -139,8 +145,14 @@ export function createRotationServices(input: {
     },
     start: (protectorId, options) => startRotation(startDeps, protectorId, options),
     reconcileQueue: async () => {
-      const requeued = await queue.reconcile(await ledger.listRunning());
+      const running = await ledger.listRunning();
+      const requeued = await queue.reconcile(running);
       if (requeued.length > 0) input.log.warn({ runs: requeued }, 'rotation runs re-queued: their jobs were missing from Redis');
+      // Runs the queue gave up on but that were not failed then (a worker still held the step, the claim clock was
+      // unreachable, the worker died first): failed for an operator now, unless a worker still holds the step.
+      for (const g of await queue.givenUp(running)) {
+        await abandonStep(deps, g.runId, g.n, g.reason).catch((err: unknown) => input.log.error({ rotation: g.runId, step: g.n, error: err instanceof Error ? err.message : String(err) }, 'could not mark the rotation failed'));
+      }
       return requeued;
     },
     get: async (id) => (await ledger.get(id))?.run ?? null,

@@ -29,6 +29,12 @@ export interface ReconcilableQueue extends RotationQueue {
    * unfinished step. Returns the run ids re-queued. Runs with any remaining job still present are left alone.
    */
   reconcile(running: readonly RotationRun[]): Promise<string[]>;
+  /**
+   * Steps of running runs that the queue gave up on (the job of their first step not done failed: out of attempts,
+   * stalled too often, or with its chain): what abandonStep is asked again about, since a give-up deferred while a
+   * worker held the step (or a worker that died before handling it) leaves the run running with nothing queued.
+   */
+  givenUp(running: readonly RotationRun[]): Promise<Array<{ readonly runId: string; readonly n: number; readonly reason: string }>>;
   close(): Promise<void>;
 }
 
@@ -72,6 +78,19 @@ export function createRotationQueue(options: QueueOptions): ReconcilableQueue {
       }
       return requeued;
     },
+    async givenUp(running) {
+      const found: Array<{ runId: string; n: number; reason: string }> = [];
+      for (const run of running) {
+        // The first step not done is the one to look at: a chain fails from a child up to its parents, so when a later
+        // job failed, this one did too (or it was done by a worker after its job failed, and the next one failed with it).
+        const first = run.steps.find((s) => s.status !== 'done');
+        if (!first) continue;
+        const id = stepJobId(run.id, first.n);
+        if ((await queue.getJobState(id)) !== 'failed') continue;
+        found.push({ runId: run.id, n: first.n, reason: (await queue.getJob(id))?.failedReason ?? 'the queue gave up on the step' });
+      }
+      return found;
+    },
     close: async () => {
       await flows.close();
       await queue.close();
@@ -80,6 +99,7 @@ export function createRotationQueue(options: QueueOptions): ReconcilableQueue {
 }
 
 export interface WorkerOptions extends QueueOptions {
+  /** Step jobs this worker runs at once (ROTATION_CONCURRENCY; default 4). */
   readonly concurrency?: number;
   /** How long a job's lock lasts without renewal; a killed worker's job is re-run after about this long. */
   readonly lockDurationMs?: number;
@@ -117,7 +137,13 @@ export function startRotationWorker(deps: RotationDeps, options: WorkerOptions):
   worker.on('failed', (job: Job<StepJobData> | undefined, err: Error) => {
     // An UnrecoverableError already failed the run; a job out of attempts has not yet.
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1) || err instanceof UnrecoverableError || err.name === 'UnrecoverableError') return;
-    void abandonStep(deps, job.data.runId, job.data.n, err.message).catch((e: unknown) => deps.log.error({ job: job.id, error: e instanceof Error ? e.message : String(e) }, 'could not mark the rotation failed'));
+    // Deferred (a worker still holds the step, or the claim clock is unreachable): the sweep's reconcile asks again.
+    void abandonStep(deps, job.data.runId, job.data.n, err.message).then(
+      (outcome) => {
+        if (outcome.kind === 'deferred') deps.log.warn({ job: job.id, reason: outcome.reason }, 'rotation not failed yet; the queue reconcile checks it again');
+      },
+      (e: unknown) => deps.log.error({ job: job.id, error: e instanceof Error ? e.message : String(e) }, 'could not mark the rotation failed'),
+    );
   });
   worker.on('stalled', (jobId: string) => deps.log.warn({ job: jobId }, 'rotation step stalled; it will run again (steps are idempotent)'));
   worker.on('error', (err: Error) => deps.log.error({ error: err.message }, 'rotation worker error'));

@@ -5,8 +5,11 @@
 // secondary one.
 import type { Estate, InventoryVersion, Protector } from '../../domain/estate/model.js';
 import { randomUUID } from 'node:crypto';
-import { blockedBy, claimStep, completeStep, failStep, isTerminal, releaseClaim, renewClaim, type RotationRun, type RunStep, type StepOutcome } from '../../domain/rotation/run.js';
+import { blockedBy, isTerminal, type RotationRun, type RunStep, type StepOutcome } from '../../domain/rotation/run.js';
+import type { ClaimClock } from '../claimClock.js';
 import type { Clock, Logger } from '../ports.js';
+import { claim, finish, giveUp, release, renew } from './stepClaims.js';
+import { ClaimTimeUnknownError, NonRetryableStepError, StepNotReadyError } from './stepErrors.js';
 import { generateRsaMaterial, sealMaterial, unsealMaterial } from './material.js';
 import type { ProtectorSwitchPort, RotationKeys, RotationLedger } from './ports.js';
 import { runCekRewrapCampaign } from '../rewrap/cekCampaign.js';
@@ -21,7 +24,13 @@ export interface RotationDeps {
   readonly ledger: RotationLedger;
   readonly keys: RotationKeys;
   readonly protectors: ProtectorSwitchPort;
+  /** This process's clock: the pacing of waits and the queue's retry times. Never used to judge a claim. */
   readonly clock: Clock;
+  /**
+   * The one time source of every claim decision (claim, renewal, completion, giving up), shared by all workers: Redis
+   * `TIME` in the hosts. Unreadable, the worker does not act and the step is retried later.
+   */
+  readonly claimClock: ClaimClock;
   readonly log: Logger;
   /** Data-plane URL of a vault, e.g. `https://<vault>.vault.azure.net/`: server keys name versions by full kid. */
   readonly vaultUrl: (vault: string) => string;
@@ -52,57 +61,9 @@ export interface AlwaysEncryptedRewrap {
   readonly concurrency: number;
 }
 
-/** A failure that retrying cannot fix (403, a refused ARM write, mismatched thumbprints): the run stops. */
-export class NonRetryableStepError extends Error {
-  override readonly name = 'NonRetryableStepError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Step n may not run yet (an earlier step is not done): the queue retries it later. */
-export class StepNotReadyError extends Error {
-  override readonly name = 'StepNotReadyError';
-  constructor(
-    message: string,
-    /** When it is worth trying again (epoch ms): the queue delays the job until then without spending an attempt. */
-    readonly retryAt: number | null = null,
-  ) {
-    super(message);
-  }
-}
+export { ClaimTimeUnknownError, NonRetryableStepError, StepNotReadyError } from './stepErrors.js';
 
 export type StepResult = 'done' | 'already-done' | 'run-ended';
-
-const iso = (deps: RotationDeps): string => new Date(deps.clock.now()).toISOString();
-
-type Stored = { readonly run: RotationRun; readonly etag: string };
-
-/**
- * Compare-and-set of the run: `change` is applied to the stored run and written with its ETag; on a conflict the run
- * is read again and `change` applied again. `known` is a version the caller already holds (just read or just
- * written): it saves the first read, and a stale one only costs the conflict.
- */
-async function advanceFrom(deps: RotationDeps, runId: string, known: Stored | null, change: (run: RotationRun) => RotationRun | null): Promise<Stored> {
-  let current = known;
-  for (let attempt = 0; attempt < 10; attempt++) {
-    current ??= await deps.ledger.get(runId);
-    if (!current) throw new NonRetryableStepError('unknown_run', `rotation ${runId} is not in the ledger`);
-    const next = change(current.run);
-    if (next === null) return current;
-    const saved = await deps.ledger.update(next, current.etag);
-    if (saved.ok) return { run: next, etag: saved.etag };
-    current = null;
-  }
-  throw new Error(`rotation ${runId}: the ledger kept changing`);
-}
-
-async function advance(deps: RotationDeps, runId: string, change: (run: RotationRun) => RotationRun | null): Promise<RotationRun> {
-  return (await advanceFrom(deps, runId, null, change)).run;
-}
 
 function protectorOf(deps: RotationDeps, run: RotationRun): Protector {
   const p = deps.estate.protectors.find((x) => x.id === run.protector);
@@ -120,8 +81,11 @@ function kidOf(run: RotationRun, vault: string): StepOutcome | undefined {
   return run.steps.find((s) => (s.kind === 'install-version' || s.kind === 'rotate-key') && s.vault === vault && s.status === 'done')?.outcome;
 }
 
-/** Re-checks, in the ledger, that this worker still holds the step right before an effect outside it (R-2). */
-type Fence = () => Promise<void>;
+/**
+ * Re-checks, in the ledger, that this worker still holds the step right before an effect outside it (R-2), and records
+ * with the renewal what a re-run must find again should this worker crash right after the effect.
+ */
+type Fence = (record?: Pick<RunStep, 'seenBefore'>) => Promise<void>;
 
 async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fence: Fence, signal: AbortSignal): Promise<StepOutcome> {
   const protector = protectorOf(deps, run);
@@ -169,11 +133,15 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
       const versions = await deps.keys.listVersions(vault, key);
       const done = tagged(versions, run.id);
       if (done) return { version: done.version, thumbprint: done.thumbprint, note: 'already rotated' };
-      // A crash between rotate and tag leaves an untagged version newer than the run: adopt it (I1).
-      const orphan = versions.find((v) => !v.tags[ROTATION_TAG] && (v.created ?? 0) >= Date.parse(run.createdAt));
+      // A crash between rotate and tag leaves an untagged version: the one the vault did not hold when this step's
+      // rotation was fenced (the fence recorded them). Adopt it (I1). No clocks are compared: the run's createdAt is
+      // some host's clock and a version's `created` is Key Vault's, and minutes of skew between them would either
+      // miss the orphan (a second version) or adopt a version someone else made before the run.
+      const seen = step.seenBefore;
+      const orphan = seen ? versions.find((v) => !v.tags[ROTATION_TAG] && !seen.includes(v.version)) : undefined;
       if (!orphan) {
         await deps.creates?.acquire(vault, newest(versions)?.kty === 'RSA-HSM' ? 2 : 1);
-        await fence();
+        await fence({ seenBefore: versions.map((v) => v.version) });
       }
       const created = orphan ? { version: orphan.version, thumbprint: orphan.thumbprint } : await deps.keys.rotate(vault, key);
       await deps.keys.tagVersion(vault, key, created.version, { [ROTATION_TAG]: run.id });
@@ -276,74 +244,101 @@ export async function executeStep(deps: RotationDeps, runId: string, n: number):
   const blocked = blockedBy(stored.run, n);
   if (blocked) throw new StepNotReadyError(`step ${n} waits: ${blocked}`);
 
-  // Claim the step (fenced, R-2): a live claim of another worker means it is running there — wait, do not run it
-  // twice. Ledger writes per step: the claim, one renewal right before each outside effect, and the completion, each
-  // from the version in hand.
+  // Claim the step (fenced, R-2; app/rotation/stepClaims.ts): a live claim of another worker means it is running
+  // there — wait, do not run it twice. Ledger writes per step: the claim, one renewal right before each outside
+  // effect, and the end, each from the version in hand, each judged at the shared claim time.
   const token = (deps.newToken ?? randomUUID)();
   const claimMs = deps.claimMs ?? 30_000;
-  let held: string | null = null;
-  let latest = await advanceFrom(deps, runId, stored, (run) => {
-    const d = claimStep(run, n, token, deps.clock.now(), claimMs);
-    held = d.kind === 'held' ? d.until : null;
-    return d.kind === 'claimed' ? d.run : null;
-  });
-  if (held !== null) throw new StepNotReadyError(`step ${n} is being run by another worker (its claim runs until ${String(held)})`, Date.parse(String(held)) + 1);
-  if (latest.run.steps.find((s) => s.n === n)?.status === 'done') return 'already-done';
-  const fence: Fence = async () => {
-    let lost = false;
-    latest = await advanceFrom(deps, runId, latest, (run) => {
-      const renewed = renewClaim(run, n, token, deps.clock.now(), claimMs);
-      lost = renewed === null;
-      return renewed;
-    });
-    if (lost) throw new StepNotReadyError(`step ${n}: this worker's claim lapsed and may have passed to another; not acting`);
+  const claimed = await claim(deps, runId, n, token, claimMs, stored);
+  if (claimed.kind === 'held') throw new StepNotReadyError(`step ${n} is being run by another worker (its claim runs until ${claimed.until})`, claimed.retryAt);
+  if (claimed.kind === 'done') return 'already-done';
+  if (claimed.kind === 'ended') return 'run-ended';
+  let latest = claimed.stored;
+  const fence: Fence = async (record) => {
+    const renewed = await renew(deps, runId, n, token, claimMs, latest, record);
+    latest = renewed.stored;
+    if (renewed.kind === 'lost') throw new StepNotReadyError(`step ${n}: this worker's claim lapsed and may have passed to another; not acting`);
   };
-  // Long steps (a rewrap campaign) keep their claim alive; a failed renewal only means the next fence will refuse.
-  // When a renewal finds the claim gone, `lost` aborts what the step is doing (a campaign stops between CEKs).
+  // Best effort: else the claim just lapses.
+  const giveBack = (): Promise<unknown> => release(deps, runId, n, token, latest).catch(() => undefined);
+  // Long steps (a rewrap campaign) keep their claim alive; a failed renewal (the claim clock or the ledger unreachable)
+  // only means the next fence will refuse. When a renewal finds the claim gone, `lost` aborts what the step is doing
+  // (a campaign stops between CEKs).
   const lost = new AbortController();
   const heartbeat = setInterval(
     () =>
       void fence().catch((err: unknown) => {
-        if (err instanceof StepNotReadyError) lost.abort();
+        if (err instanceof StepNotReadyError && !(err instanceof ClaimTimeUnknownError)) lost.abort();
       }),
     Math.max(1000, Math.floor(claimMs / 3)),
   );
   heartbeat.unref();
+  let outcome: StepOutcome | null = null;
+  let failure: NonRetryableStepError | null = null;
   try {
-    const outcome = await perform(deps, latest.run, step, fence, lost.signal).finally(() => clearInterval(heartbeat));
-    // Completed only by the holder (or when nobody holds it): a worker whose claim passed on leaves it to the new holder,
-    // which finds the effect already there.
-    let superseded = false;
-    const { run: after } = await advanceFrom(deps, runId, latest, (run) => {
-      const current = run.steps.find((s) => s.n === n);
-      if (current?.status === 'done') return null;
-      superseded = current?.claim !== undefined && current.claim.token !== token && Date.parse(current.claim.until) > deps.clock.now();
-      return superseded ? null : completeStep(run, n, outcome, iso(deps));
-    });
-    if (superseded) throw new StepNotReadyError(`step ${n}: another worker holds it now; it completes it`);
-    deps.log.info({ rotation: runId, step: n, kind: step.kind, vault: step.vault, member: step.member }, 'rotation step done');
-    if (after.status === 'completed') await deps.ledger.releaseLock(after.protector, runId);
-    return 'done';
+    outcome = await perform(deps, latest.run, step, fence, lost.signal).finally(() => clearInterval(heartbeat));
   } catch (err) {
-    if (err instanceof NonRetryableStepError) {
-      const failed = await advance(deps, runId, (run) => failStep(run, n, { code: err.code, message: err.message }, iso(deps)));
-      await deps.ledger.releaseLock(failed.protector, runId);
-      await deps.ledger.dropStaged(runId);
-      deps.log.error({ rotation: runId, step: n, kind: step.kind, code: err.code }, 'rotation failed; needs an operator');
-    } else {
-      // The queue retries this step: let the next attempt in at once (best effort; else the claim just lapses).
-      await advanceFrom(deps, runId, latest, (run) => releaseClaim(run, n, token)).catch(() => undefined);
+    // Anything but a non-retryable failure: the queue retries the step, and the next attempt may start at once.
+    if (!(err instanceof NonRetryableStepError)) {
+      await giveBack();
+      throw err;
     }
-    throw err;
+    failure = err;
   }
+  const end = failure ? { error: { code: failure.code, message: failure.message } } : { outcome: outcome ?? {} };
+  // The end is recorded only by the claim's holder (or when nobody holds the step): a worker whose claim passed on steps
+  // back, leaving the step — and the lock and staged material — to the new holder, which finds any effect already there.
+  const ended = await finish(deps, runId, n, token, end, latest).catch(async (err: unknown) => {
+    await giveBack();
+    throw err;
+  });
+  const d = ended.decision;
+  if (d.kind === 'superseded') throw new StepNotReadyError(`step ${n}: another worker holds it now (until ${d.until}); it records the step's end`);
+  if (d.kind === 'done') return 'already-done';
+  if (d.kind === 'ended') return 'run-ended';
+  const after = d.run;
+  if (failure) {
+    await deps.ledger.releaseLock(after.protector, runId);
+    await deps.ledger.dropStaged(runId);
+    deps.log.error({ rotation: runId, step: n, kind: step.kind, code: failure.code }, 'rotation failed; needs an operator');
+    throw failure;
+  }
+  deps.log.info({ rotation: runId, step: n, kind: step.kind, vault: step.vault, member: step.member }, 'rotation step done');
+  if (after.status === 'completed') await deps.ledger.releaseLock(after.protector, runId);
+  return 'done';
 }
 
-/** The queue gave up on a step after its retries (a transient error that never cleared): the run needs an operator. */
-export async function abandonStep(deps: RotationDeps, runId: string, n: number, reason: string): Promise<void> {
+export type AbandonOutcome =
+  | { readonly kind: 'failed' }
+  /** Nothing to do: the run had ended. */
+  | { readonly kind: 'ended' }
+  /** Not failed now — a worker holds a live claim on the step, or the claim clock is unreachable; ask again later. */
+  | { readonly kind: 'deferred'; readonly reason: string };
+
+/**
+ * The queue gave up on a step (its job ran out of attempts, or failed with its chain): the run needs an operator. Not
+ * while a worker holds a live claim on the step (giveUpStep): it is mid-effect, and failing the run would release the
+ * protector's lock and drop the staged material under it. Then, or when the shared claim clock cannot be read, the
+ * run is left as it is and the outcome says so: the queue reconcile of the sweep asks again (hosts/rotation.ts).
+ */
+export async function abandonStep(deps: Pick<RotationDeps, 'ledger' | 'claimClock' | 'log'>, runId: string, n: number, reason: string): Promise<AbandonOutcome> {
   const stored = await deps.ledger.get(runId);
-  if (!stored || isTerminal(stored.run)) return;
-  const failed = await advance(deps, runId, (run) => (isTerminal(run) ? null : failStep(run, n, { code: 'retries_exhausted', message: reason.slice(0, 500) }, iso(deps))));
-  await deps.ledger.releaseLock(failed.protector, runId);
+  if (!stored || isTerminal(stored.run)) return { kind: 'ended' };
+  let given;
+  try {
+    given = await giveUp(deps, runId, n, { code: 'retries_exhausted', message: reason.slice(0, 500) }, stored);
+  } catch (err) {
+    if (err instanceof ClaimTimeUnknownError) return { kind: 'deferred', reason: err.message };
+    throw err;
+  }
+  const d = given.decision;
+  if (d.kind === 'held') {
+    deps.log.warn({ rotation: runId, step: n, until: d.until }, 'the queue gave up on a rotation step a worker still holds; the run is not failed under it');
+    return { kind: 'deferred', reason: `a worker holds step ${n} until ${d.until}` };
+  }
+  if (d.kind === 'ended') return { kind: 'ended' };
+  await deps.ledger.releaseLock(d.run.protector, runId);
   await deps.ledger.dropStaged(runId);
   deps.log.error({ rotation: runId, step: n }, 'rotation step gave up after its retries; needs an operator');
+  return { kind: 'failed' };
 }

@@ -26,12 +26,20 @@ export interface RunStep extends PlanStep {
   readonly error?: { readonly code: string; readonly message: string };
   /** Who is executing the step, and until when that holds unless renewed (see claimStep). */
   readonly claim?: StepClaim;
+  /**
+   * rotate-key: the versions the vault held when the step's rotation was last fenced (recorded by that renewal, before
+   * the call). After a crash between the rotation and its tag, the untagged version not among them is this run's.
+   */
+  readonly seenBefore?: readonly string[];
 }
 
 /**
  * A worker's fenced claim on a step (reliability.md R-2): the queue's own job lock can expire under a worker that is
  * alive but stalled, and then a second worker runs the same step. Only the holder of an unexpired claim may start
  * the step's side effect, and it re-checks (renews) the claim in the ledger, by compare-and-set, right before it.
+ * `until` and every `nowMs` it is compared with come from ONE time source shared by all workers (the ClaimClock port,
+ * app/claimClock.ts), never a worker's own clock: a worker whose clock runs ahead would otherwise see a live claim as
+ * lapsed and take it over.
  */
 export interface StepClaim {
   readonly token: string;
@@ -133,29 +141,42 @@ function withStep(run: RotationRun, n: number, patch: Partial<RunStep>, nowIso: 
   return { ...run, status, updatedAt: nowIso, steps: run.steps.map((s) => (s.n === n ? { ...s, ...patch } : s)) };
 }
 
+/** The claim on step n that is still live at `nowMs` (whoever holds it), or null. A claim ends at `until`, exclusive. */
+export function liveClaim(run: RotationRun, n: number, nowMs: number): StepClaim | null {
+  const claim = run.steps.find((s) => s.n === n)?.claim;
+  return claim && Date.parse(claim.until) > nowMs ? claim : null;
+}
+
 export type ClaimDecision =
   | { readonly kind: 'claimed'; readonly run: RotationRun }
   /** Another worker's claim is still live: wait for it to finish or to lapse. */
   | { readonly kind: 'held'; readonly until: string }
-  | { readonly kind: 'done' };
+  | { readonly kind: 'done' }
+  /** The run ended (failed, refused, completed): nothing of it runs any more. */
+  | { readonly kind: 'ended' };
 
 /** Step n for the worker holding `token`, for `leaseMs` from `nowMs`: a new attempt unless the claim is already its own. */
 export function claimStep(run: RotationRun, n: number, token: string, nowMs: number, leaseMs: number): ClaimDecision {
   const step = run.steps.find((s) => s.n === n);
   if (!step || step.status === 'done') return { kind: 'done' };
+  if (isTerminal(run)) return { kind: 'ended' };
   const claim = step.claim;
-  if (claim && claim.token !== token && Date.parse(claim.until) > nowMs) return { kind: 'held', until: claim.until };
+  const live = liveClaim(run, n, nowMs);
+  if (live && live.token !== token) return { kind: 'held', until: live.until };
   const nowIso = new Date(nowMs).toISOString();
   const mine = claim?.token === token;
   const until = new Date(nowMs + leaseMs).toISOString();
   return { kind: 'claimed', run: withStep(run, n, { status: 'running', attempts: step.attempts + (mine ? 0 : 1), startedAt: mine ? (step.startedAt ?? nowIso) : nowIso, claim: { token, until } }, nowIso) };
 }
 
-/** The claim extended by `leaseMs`, or null when `token` no longer holds a live claim on step n (do not act). */
-export function renewClaim(run: RotationRun, n: number, token: string, nowMs: number, leaseMs: number): RotationRun | null {
+/**
+ * The claim extended by `leaseMs`, or null when `token` no longer holds a live claim on step n (do not act). `record`
+ * is written with it: what the holder must find again if it crashes right after the effect it is about to cause.
+ */
+export function renewClaim(run: RotationRun, n: number, token: string, nowMs: number, leaseMs: number, record: Pick<RunStep, 'seenBefore'> = {}): RotationRun | null {
   const step = run.steps.find((s) => s.n === n);
-  if (!step || step.status !== 'running' || step.claim?.token !== token || Date.parse(step.claim.until) <= nowMs) return null;
-  return withStep(run, n, { claim: { token, until: new Date(nowMs + leaseMs).toISOString() } }, new Date(nowMs).toISOString());
+  if (!step || step.status !== 'running' || liveClaim(run, n, nowMs)?.token !== token) return null;
+  return withStep(run, n, { ...record, claim: { token, until: new Date(nowMs + leaseMs).toISOString() } }, new Date(nowMs).toISOString());
 }
 
 export function completeStep(run: RotationRun, n: number, outcome: StepOutcome, nowIso: string): RotationRun {
@@ -166,6 +187,55 @@ export function completeStep(run: RotationRun, n: number, outcome: StepOutcome, 
 /** A failed step fails the run: an operator decides what next (nothing rolls forward on its own). */
 export function failStep(run: RotationRun, n: number, error: { code: string; message: string }, nowIso: string): RotationRun {
   return withStep(unclaimed(run, n), n, { status: 'failed', finishedAt: nowIso, error }, nowIso, 'failed-needs-operator');
+}
+
+export type FinishDecision =
+  | { readonly kind: 'finished'; readonly run: RotationRun }
+  /** Another worker holds a live claim on the step now: it records the step's end, not this one. */
+  | { readonly kind: 'superseded'; readonly until: string }
+  /** Already done (by this worker's earlier attempt or another's): nothing to write. */
+  | { readonly kind: 'done' }
+  /** The run ended meanwhile (failed, refused): its record stays as it is. */
+  | { readonly kind: 'ended' };
+
+/**
+ * The end of an attempt of step n by the worker holding `token`: `done` with its outcome, or `failed` (the run then
+ * needs an operator). Recorded only by the holder, or when nobody holds a live claim: a worker whose claim passed on
+ * leaves the step to the new holder (which finds a completed effect already there, by the rotation-id tag).
+ */
+export function finishStep(run: RotationRun, n: number, token: string, end: { readonly outcome: StepOutcome } | { readonly error: { code: string; message: string } }, nowMs: number): FinishDecision {
+  const step = run.steps.find((s) => s.n === n);
+  if (!step || step.status === 'done') return { kind: 'done' };
+  if (isTerminal(run)) return { kind: 'ended' };
+  const live = liveClaim(run, n, nowMs);
+  if (live && live.token !== token) return { kind: 'superseded', until: live.until };
+  const nowIso = new Date(nowMs).toISOString();
+  return { kind: 'finished', run: 'outcome' in end ? completeStep(run, n, end.outcome, nowIso) : failStep(run, n, end.error, nowIso) };
+}
+
+export type GiveUpDecision =
+  | { readonly kind: 'failed'; readonly run: RotationRun }
+  /** A worker holds a live claim on the step: it is mid-effect, so the run is not failed under it; ask again after `until`. */
+  | { readonly kind: 'held'; readonly until: string }
+  /** The run ended already (completed, failed, refused): nothing to do. */
+  | { readonly kind: 'ended' };
+
+/**
+ * The queue gave up on step n (its job ran out of attempts, or failed with its chain): the run needs an operator —
+ * but not while any worker holds a live claim on the step. Failing the run releases the protector's lock and drops
+ * the staged material, which must not happen under a worker importing or switching right now. When the step was
+ * completed meanwhile (by the holder), the queue's chain after it is gone all the same: the first step not done is
+ * the one marked failed.
+ */
+export function giveUpStep(run: RotationRun, n: number, error: { code: string; message: string }, nowMs: number): GiveUpDecision {
+  if (isTerminal(run)) return { kind: 'ended' };
+  const live = liveClaim(run, n, nowMs);
+  if (live) return { kind: 'held', until: live.until };
+  const at = run.steps.find((s) => s.n === n && s.status !== 'done') ?? run.steps.find((s) => s.status !== 'done');
+  if (!at) return { kind: 'ended' };
+  const other = at.n === n ? null : liveClaim(run, at.n, nowMs);
+  if (other) return { kind: 'held', until: other.until };
+  return { kind: 'failed', run: failStep(run, at.n, error, new Date(nowMs).toISOString()) };
 }
 
 /** Percentage of steps done, for progress bars. */

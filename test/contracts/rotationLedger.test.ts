@@ -1,11 +1,16 @@
 // RotationLedger contract against the memory fake and Table Storage on a real Azurite: compare-and-set updates (a
-// stale writer loses), create-once, one lock per protector held by one run, staged material per run, listings.
+// stale writer loses), create-once, one lock per protector held by one run, staged material per run, listings; and the
+// queue giving up on a step (abandonStep) over each ledger: never a failed run under a live claim.
 import { describe, expect, it } from 'vitest';
 import { TableRotationLedger } from '../../adapters/tables/rotationLedger.js';
 import { MemoryRotationLedger } from '../../app/rotation/memoryLedger.js';
 import type { RotationLedger } from '../../app/rotation/ports.js';
 import { claimStep, newRun, type RotationRun } from '../../domain/rotation/run.js';
 import { uniqueTableName, useAzurite } from '../support/azurite.js';
+import { silentLogger } from '../../adapters/logging/logger.js';
+import { FakeClaimClock } from '../../app/fakes/fakeClaimClock.js';
+import { abandonStep } from '../../app/rotation/executor.js';
+import { claim, giveUp } from '../../app/rotation/stepClaims.js';
 
 const azurite = useAzurite();
 
@@ -75,6 +80,40 @@ function ledgerContract(name: string, make: () => RotationLedger & { listRunning
       await l.dropStaged('rot-s-1');
       await l.dropStaged('rot-s-1');
       expect(await l.getStaged('rot-s-1')).toBeNull();
+    });
+
+    it('the queue giving up (abandonStep) leaves a run whose step a worker holds live, and fails it once the claim lapsed', async () => {
+      const l = make();
+      const r = run('rot-g-1', 'giveup-sql');
+      await l.create(r);
+      expect(await l.acquireLock(r.protector, r.id)).toBe(true);
+      await l.putStaged(r.id, 'sealed-material');
+      const shared = new FakeClaimClock(Date.parse('2026-11-22T10:00:01Z'));
+      const deps = { ledger: l, claimClock: shared, log: silentLogger };
+      const beforeClaim = await l.get(r.id);
+      // A worker whose own clock runs 7 minutes ahead claims step 2: its claim runs 30 s on the shared clock.
+      const claimed = await claim({ ...deps, clock: { now: () => Date.parse('2026-11-22T10:07:01Z') } }, r.id, 2, 'worker-a', 30_000);
+      expect(claimed).toMatchObject({ kind: 'claimed', until: '2026-11-22T10:00:31.000Z' });
+
+      expect(await abandonStep(deps, r.id, 2, 'job out of attempts')).toEqual({ kind: 'deferred', reason: 'a worker holds step 2 until 2026-11-22T10:00:31.000Z' });
+      // A give-up decided on a version read before the claim does not land (ETag): it reads again and sees the claim.
+      const stale = await giveUp(deps, r.id, 2, { code: 'retries_exhausted', message: 'stale' }, beforeClaim);
+      expect(stale.decision.kind).toBe('held');
+      const kept = await l.get(r.id);
+      expect(kept?.run.status).toBe('running');
+      expect(kept?.run.steps[1]).toMatchObject({ status: 'running', claim: { token: 'worker-a' } });
+      expect(await l.getStaged(r.id)).toBe('sealed-material');
+      expect(await l.acquireLock(r.protector, 'rot-g-other')).toBe(false);
+
+      shared.advance(30_000); // the claim ends at its `until`
+      expect(await abandonStep(deps, r.id, 2, 'job out of attempts')).toEqual({ kind: 'failed' });
+      const failed = await l.get(r.id);
+      expect(failed?.run.status).toBe('failed-needs-operator');
+      expect(failed?.run.steps[1]).toMatchObject({ status: 'failed', error: { code: 'retries_exhausted', message: 'job out of attempts' } });
+      expect(failed?.run.steps[1]?.claim).toBeUndefined();
+      expect(await l.getStaged(r.id)).toBeNull();
+      expect(await l.acquireLock(r.protector, 'rot-g-other')).toBe(true);
+      expect(await abandonStep(deps, r.id, 2, 'again')).toEqual({ kind: 'ended' });
     });
 
     it('lists running runs and the runs of a protector', async () => {

@@ -31,3 +31,11 @@ describe('sweep settings', () => {
     expect(() => loadConfig({ ...base, SWEEP_CONCURRENCY: 'many' })).toThrow(/SWEEP_CONCURRENCY/);
   });
 });
+
+describe('ROTATION_CONCURRENCY', () => {
+  it('defaults to 4 (the rotation worker’s BullMQ concurrency before the setting existed) and takes a positive integer', () => {
+    expect(loadConfig(base).ROTATION_CONCURRENCY).toBe(4);
+    expect(loadConfig({ ...base, ROTATION_CONCURRENCY: '16' }).ROTATION_CONCURRENCY).toBe(16);
+    for (const bad of ['0', '-1', '2.5', 'many']) expect(() => loadConfig({ ...base, ROTATION_CONCURRENCY: bad })).toThrow(/ROTATION_CONCURRENCY/);
+  });
+});

@@ -4,7 +4,7 @@
 // the step back at once.
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../adapters/logging/logger.js';
-import { executeStep, StepNotReadyError, type RotationDeps } from '../../../app/rotation/executor.js';
+import { abandonStep, ClaimTimeUnknownError, executeStep, StepNotReadyError, type RotationDeps } from '../../../app/rotation/executor.js';
 import { MemoryRotationLedger } from '../../../app/rotation/memoryLedger.js';
 import type { CreatedVersion, ProtectorSwitchPort, RotationKeys, RsaJwk } from '../../../app/rotation/ports.js';
 import type { VaultBudget } from '../../../app/rewrap/vaultBudget.js';
@@ -15,6 +15,7 @@ import { estateFrom } from '../../support/estates.js';
 import { randomBytes } from 'node:crypto';
 import { MemoryCekCatalog } from '../../../app/rewrap/memoryCekCatalog.js';
 import { FakeKeyWrapper } from '../rewrap/support.js';
+import { FakeClaimClock } from '../../../app/fakes/fakeClaimClock.js';
 
 const SUB = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers';
 const estate = estateFrom({
@@ -43,6 +44,20 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
+/** A hook whose first call stalls until `resume()`; `stalled` settles when it does (later calls pass straight through). */
+function stallOnce(): { hook: () => Promise<void>; stalled: Promise<void>; resume: () => void } {
+  const stall = gate();
+  const stalled = gate();
+  let first = true;
+  const hook = async (): Promise<void> => {
+    if (!first) return;
+    first = false;
+    stalled.open();
+    await stall.wait;
+  };
+  return { hook, stalled: stalled.wait, resume: stall.open };
+}
+
 /** Key Vault in memory: versions per vault, imports recorded; wrap/unwrap are reversible stand-ins for the vault's. */
 class FakeKeys implements RotationKeys {
   readonly versions = new Map<string, InventoryVersion[]>();
@@ -50,6 +65,10 @@ class FakeKeys implements RotationKeys {
   /** Runs before an unwrap (tests stall a worker here, before its fence). */
   beforeUnwrap: () => Promise<void> = async () => undefined;
   beforeImport: () => Promise<void> = async () => undefined;
+  /** Runs before a tag is written (tests crash a worker between a rotation and its tag here). */
+  beforeTag: () => Promise<void> = async () => undefined;
+  /** Key Vault's own clock, stamped on every version it makes (default: a counter). */
+  kvNow: () => number = () => this.n;
   private n = 0;
 
   constructor(vaults: readonly string[]) {
@@ -58,7 +77,7 @@ class FakeKeys implements RotationKeys {
 
   private version(thumbprint: string, tags: Record<string, string>): InventoryVersion {
     this.n += 1;
-    return { version: this.n.toString(16).padStart(32, '0'), thumbprint, enabled: true, exp: null, nbf: null, created: this.n, kty: 'RSA', size: 2048, tags };
+    return { version: this.n.toString(16).padStart(32, '0'), thumbprint, enabled: true, exp: null, nbf: null, created: this.kvNow(), kty: 'RSA', size: 2048, tags };
   }
 
   async listVersions(vault: string): Promise<InventoryVersion[]> {
@@ -79,6 +98,7 @@ class FakeKeys implements RotationKeys {
     return { kid: `https://${vault}.vault.azure.net/keys/${key}/${v.version}`, version: v.version, thumbprint: v.thumbprint };
   }
   async tagVersion(vault: string, _key: string, version: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    await this.beforeTag();
     const list = this.versions.get(vault) ?? [];
     const at = list.findIndex((v) => v.version === version);
     const found = list[at];
@@ -107,12 +127,15 @@ async function runRig(e: Estate, protectorId: string, keys: FakeKeys, over: Part
   let now = Date.parse('2026-11-22T10:00:00Z');
   let tokens = 0;
   const ledger = new MemoryRotationLedger();
+  // The shared claim time moves with this worker's clock here; the skew tests give workers clocks of their own.
+  const shared = new FakeClaimClock(now);
   const deps: RotationDeps = {
     estate: e,
     ledger,
     keys,
     protectors: noArm,
     clock: { now: () => now },
+    claimClock: shared,
     log: silentLogger,
     vaultUrl: (v) => `https://${v}.vault.azure.net/`,
     claimMs: 30_000,
@@ -123,17 +146,21 @@ async function runRig(e: Estate, protectorId: string, keys: FakeKeys, over: Part
   if (!planned.ok) throw new Error(planned.error);
   const run = newRun({ ...planned.plan, preflight: [] }, `rot-${protectorId}-test-1`, 'test', new Date(now).toISOString());
   await ledger.create(run);
-  return { deps, ledger, run, advance: (ms: number) => void (now += ms) };
+  const advance = (ms: number): void => {
+    now += ms;
+    shared.advance(ms);
+  };
+  return { deps, ledger, run, shared, advance };
 }
 
 async function rig() {
   const keys = new FakeKeys(['kv-eus', 'kv-wus']);
-  const { deps, ledger, run, advance } = await runRig(estate, 'orders', keys);
+  const { deps, ledger, run, shared, advance } = await runRig(estate, 'orders', keys);
   const stepOf = (kind: string, vault?: string) => run.steps.find((s) => s.kind === kind && (vault === undefined || s.vault === vault))?.n ?? -1;
   // Preflight and material first, so the tests start at the secondary's install.
   await executeStep(deps, run.id, stepOf('preflight'));
   await executeStep(deps, run.id, stepOf('create-material'));
-  return { deps, keys, ledger, run, stepOf, advance };
+  return { deps, keys, ledger, run, shared, stepOf, advance };
 }
 
 const stored = async (ledger: MemoryRotationLedger, id: string): Promise<RotationRun> => (await ledger.get(id))?.run as RotationRun;
@@ -142,20 +169,13 @@ describe('executeStep: step claims (R-2)', () => {
   it('a worker stalled past its claim does not import after another worker took the step over: one new version', async () => {
     const { deps, keys, ledger, run, stepOf, advance } = await rig();
     const n = stepOf('install-version', 'kv-wus');
-    const stall = gate();
-    const stalled = gate();
-    let first = true;
-    keys.beforeUnwrap = async () => {
-      if (!first) return;
-      first = false;
-      stalled.open();
-      await stall.wait;
-    };
+    const stall = stallOnce();
+    keys.beforeUnwrap = stall.hook;
     const a = executeStep(deps, run.id, n).then(() => 'done', (e: unknown) => e);
-    await stalled.wait; // worker A holds the claim, unsealing the material... and stalls
+    await stall.stalled; // worker A holds the claim, unsealing the material... and stalls
     advance(31_000); // past A's claim, as when the queue hands the job to worker B
     expect(await executeStep(deps, run.id, n)).toBe('done');
-    stall.open();
+    stall.resume();
     const outcome = await a;
     expect(outcome).toBeInstanceOf(StepNotReadyError);
     expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
@@ -167,20 +187,16 @@ describe('executeStep: step claims (R-2)', () => {
   it('while a live claim is held, another worker waits (StepNotReady) and imports nothing', async () => {
     const { deps, keys, run, stepOf } = await rig();
     const n = stepOf('install-version', 'kv-wus');
-    const importing = gate();
-    const release = gate();
-    keys.beforeImport = async () => {
-      importing.open();
-      await release.wait;
-    };
+    const importing = stallOnce();
+    keys.beforeImport = importing.hook;
     const a = executeStep(deps, run.id, n);
-    await importing.wait;
+    await importing.stalled;
     const waiting = await executeStep(deps, run.id, n).then(() => null, (e: unknown) => e);
     expect(waiting).toBeInstanceOf(StepNotReadyError);
     expect((waiting as StepNotReadyError).message).toMatch(/being run by another worker/);
     // The queue delays the job until the claim can lapse, instead of spending an attempt.
     expect((waiting as StepNotReadyError).retryAt).toBe(Date.parse('2026-11-22T10:00:30Z') + 1);
-    release.open();
+    importing.resume();
     expect(await a).toBe('done');
     expect(keys.imports).toHaveLength(1);
     // Once done, a late duplicate delivery is a no-op.
@@ -328,5 +344,215 @@ describe('executeStep: Cosmos Always Encrypted (rewrap-deks)', () => {
     expect([...writes.values()].every((count) => count === 1)).toBe(true);
     expect(writes.size).toBe(4);
     expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)?.status).toBe('done');
+  });
+});
+
+describe('executeStep: one claim time for workers whose clocks disagree', () => {
+  /** Another worker: the same deps, its own clock reading `iso` (the shared claim clock stays the rig's). */
+  const clockAt = (deps: RotationDeps, iso: string): RotationDeps => ({ ...deps, clock: { now: () => Date.parse(iso) } });
+  const claimOf = async (ledger: MemoryRotationLedger, id: string, n: number) => (await stored(ledger, id)).steps.find((s) => s.n === n)?.claim;
+
+  it('a worker whose clock runs 5 minutes ahead does not take a live claim, and comes back when it lapses, on its own clock', async () => {
+    const { deps, keys, ledger, run, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    const importing = stallOnce();
+    keys.beforeImport = importing.hook;
+    const a = executeStep(deps, run.id, n); // worker A, its clock right
+    await importing.stalled;
+    const held = await claimOf(ledger, run.id, n);
+    expect(held?.until).toBe('2026-11-22T10:00:30.000Z');
+    const refused = await executeStep(clockAt(deps, '2026-11-22T10:05:00Z'), run.id, n).then(() => null, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(StepNotReadyError);
+    expect((refused as StepNotReadyError).message).toMatch(/being run by another worker/);
+    // The 30 s left on the shared clock, counted from B's own now.
+    expect((refused as StepNotReadyError).retryAt).toBe(Date.parse('2026-11-22T10:05:30Z') + 1);
+    expect(await claimOf(ledger, run.id, n)).toEqual(held);
+    importing.resume();
+    expect(await a).toBe('done');
+    expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
+  });
+
+  it('a claim that really lapsed (on the shared clock) is taken over, even by a worker whose clock runs 5 minutes behind', async () => {
+    const { deps, keys, ledger, run, shared, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    const stall = stallOnce();
+    keys.beforeUnwrap = stall.hook;
+    const a = executeStep(deps, run.id, n).then(() => 'done', (e: unknown) => e);
+    await stall.stalled;
+    shared.advance(31_000); // only the shared time moves: A's claim has lapsed, whatever any local clock says
+    expect(await executeStep(clockAt(deps, '2026-11-22T09:55:00Z'), run.id, n)).toBe('done');
+    stall.resume();
+    expect(await a).toBeInstanceOf(StepNotReadyError); // A's fence finds the claim gone: no second import
+    expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
+    expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)).toMatchObject({ status: 'done', attempts: 2 });
+  });
+
+  it('a worker whose claim passed on does not fail the run under the new holder, even on a non-retryable error', async () => {
+    const keys = new FakeKeys(['kv-eus', 'kv-wus']);
+    const { deps, ledger, run, shared } = await runRig(estate, 'orders', keys);
+    const stall = gate();
+    const stalled = gate();
+    const list = keys.listVersions.bind(keys);
+    let calls = 0;
+    keys.listVersions = async (vault: string) => {
+      calls++;
+      if (calls === 1) {
+        stalled.open();
+        await stall.wait;
+        return [{ ...(await list(vault))[0], kty: 'EC', size: 256 } as InventoryVersion]; // A reads a key preflight refuses
+      }
+      if (calls === 2) await hang.wait; // B holds its claim and hangs on
+      return list(vault);
+    };
+    const hang = gate();
+    const a = executeStep(deps, run.id, 1).then(() => 'done', (e: unknown) => e);
+    await stalled.wait;
+    shared.advance(31_000);
+    const b = executeStep(clockAt(deps, '2026-11-22T11:00:00Z'), run.id, 1); // B claims step 1
+    await new Promise((r) => setImmediate(r));
+    const bClaim = await claimOf(ledger, run.id, 1);
+    expect(bClaim?.token).toBe('worker-2');
+    stall.open();
+    const outcome = await a;
+    expect(outcome).toBeInstanceOf(StepNotReadyError);
+    expect((outcome as Error).message).toMatch(/another worker holds it now/);
+    const after = await stored(ledger, run.id);
+    expect(after.status).toBe('running');
+    expect(after.steps[0]).toMatchObject({ status: 'running', claim: bClaim });
+    hang.open();
+    expect(await b).toBe('done'); // B, the holder, records the step's end
+  });
+});
+
+describe('executeStep: rotate-key after a crash between the rotation and its tag (I1), whatever the clocks', () => {
+  const single = estateFrom({
+    vaults: [{ name: 'kv-one', properties: { enableSoftDelete: true, enablePurgeProtection: true } }],
+    protectors: [{ id: 'solo', kind: 'sql-tde', keyName: 'solo-tde', members: [{ role: 'primary', resourceId: `${SUB}/solo`, vault: 'kv-one' }], rotation: { every: 'P90D', strategy: 'rotate' } }],
+  });
+  const T = Date.parse('2026-11-22T10:00:00Z'); // the run's createdAt: the starting host's clock
+
+  async function upToRotate(keys: FakeKeys) {
+    const { deps, ledger, run } = await runRig(single, 'solo', keys);
+    const n = run.steps.find((s) => s.kind === 'rotate-key')?.n ?? -1;
+    for (const s of run.steps.filter((x) => x.n < n)) await executeStep(deps, run.id, s.n);
+    return { deps, ledger, run, n };
+  }
+
+  it('adopts the untagged version its crashed attempt made, though Key Vault stamped it 5 minutes before the run began', async () => {
+    const keys = new FakeKeys(['kv-one']);
+    keys.kvNow = () => T - 5 * 60_000 + 1000; // the host that started the run runs 5 minutes ahead of Key Vault
+    const { deps, ledger, run, n } = await upToRotate(keys);
+    let crash = true;
+    keys.beforeTag = async () => {
+      if (crash) throw new Error('worker killed between rotate and tag');
+    };
+    await expect(executeStep(deps, run.id, n)).rejects.toThrow('killed');
+    crash = false;
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect(keys.imports).toHaveLength(1); // one rotation in all
+    const made = (await keys.listVersions('kv-one')).filter((v) => v.tags['keysteward-rotation'] === run.id);
+    expect(made).toHaveLength(1);
+    expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)?.outcome?.version).toBe(made[0]?.version);
+  });
+
+  it('never adopts an untagged version someone made before the run, though Key Vault stamped it after the run began', async () => {
+    const keys = new FakeKeys(['kv-one']);
+    keys.kvNow = () => T + 2 * 60_000; // the starting host runs behind Key Vault
+    const manual = await keys.rotate('kv-one', 'solo-tde'); // an operator's own rotation, untagged
+    keys.imports.length = 0;
+    const { deps, ledger, run, n } = await upToRotate(keys);
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect(keys.imports).toHaveLength(1); // the run made its own version
+    const outcome = (await stored(ledger, run.id)).steps.find((s) => s.n === n)?.outcome;
+    expect(outcome?.version).not.toBe(manual.version);
+    expect((await keys.listVersions('kv-one')).find((v) => v.version === manual.version)?.tags['keysteward-rotation']).toBeUndefined();
+  });
+});
+
+describe('executeStep: the shared claim time unreachable', () => {
+  it('a worker that cannot read the shared time claims nothing and does nothing; the step runs once it can', async () => {
+    const { deps, keys, ledger, run, shared, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    const before = await ledger.get(run.id);
+    shared.reachable = false;
+    const err = await executeStep(deps, run.id, n).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ClaimTimeUnknownError);
+    expect(err).toBeInstanceOf(StepNotReadyError); // the queue retries it later
+    expect((err as StepNotReadyError).retryAt).toBeNull();
+    expect((await ledger.get(run.id))?.etag).toBe(before?.etag); // not a single write
+    expect(keys.imports).toEqual([]);
+    shared.reachable = true;
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect(keys.imports).toHaveLength(1);
+  });
+
+  it('a holder that cannot re-check its claim before the import does not import, and gives the claim back', async () => {
+    const { deps, keys, ledger, run, shared, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    let first = true;
+    keys.beforeUnwrap = async () => {
+      if (!first) return;
+      first = false;
+      shared.reachable = false; // Redis goes away between the claim and the fence
+    };
+    await expect(executeStep(deps, run.id, n)).rejects.toBeInstanceOf(ClaimTimeUnknownError);
+    expect(keys.imports).toEqual([]);
+    expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)).toMatchObject({ status: 'running', attempts: 1 });
+    expect((await stored(ledger, run.id)).steps.find((s) => s.n === n)?.claim).toBeUndefined();
+    shared.reachable = true;
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
+  });
+});
+
+describe('abandonStep: the queue gives up on a step', () => {
+  it('does not fail the run while another worker holds a live claim; fails it once the claim lapsed', async () => {
+    const { deps, keys, ledger, run, shared, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    await ledger.acquireLock('orders', run.id);
+    const importing = gate();
+    const hang = gate();
+    keys.beforeImport = async () => {
+      importing.open();
+      await hang.wait; // B hangs inside its import, its claim live
+    };
+    const b = executeStep(deps, run.id, n);
+    await importing.wait;
+    expect(await abandonStep(deps, run.id, n, 'job out of attempts')).toEqual({ kind: 'deferred', reason: `a worker holds step ${n} until 2026-11-22T10:00:30.000Z` });
+    const kept = await stored(ledger, run.id);
+    expect(kept.status).toBe('running');
+    expect(await ledger.getStaged(run.id)).not.toBeNull(); // the holder's material stays
+    expect(await ledger.acquireLock('orders', 'rot-other')).toBe(false); // and so does the protector's lock
+    shared.advance(30_000); // the claim ends at its `until`
+    expect(await abandonStep(deps, run.id, n, 'job out of attempts')).toEqual({ kind: 'failed' });
+    const failed = await stored(ledger, run.id);
+    expect(failed.status).toBe('failed-needs-operator');
+    expect(failed.steps.find((s) => s.n === n)).toMatchObject({ status: 'failed', error: { code: 'retries_exhausted', message: 'job out of attempts' } });
+    expect(failed.steps.find((s) => s.n === n)?.claim).toBeUndefined();
+    expect(await ledger.getStaged(run.id)).toBeNull();
+    expect(await ledger.acquireLock('orders', 'rot-other')).toBe(true);
+    expect(await abandonStep(deps, run.id, n, 'again')).toEqual({ kind: 'ended' });
+    hang.open();
+    expect(await b).toBe('run-ended'); // B's late end changes nothing on a failed run
+    expect((await stored(ledger, run.id)).status).toBe('failed-needs-operator');
+  });
+
+  it('defers, changing nothing, when the shared claim time is unreachable', async () => {
+    const { deps, ledger, run, shared, stepOf } = await rig();
+    const before = await ledger.get(run.id);
+    shared.reachable = false;
+    const outcome = await abandonStep(deps, run.id, stepOf('install-version', 'kv-wus'), 'out of attempts');
+    expect(outcome.kind).toBe('deferred');
+    expect((await ledger.get(run.id))?.etag).toBe(before?.etag);
+  });
+
+  it('a step done meanwhile by its holder: the queue chain after it is gone, so the next step is the one failed', async () => {
+    const { deps, ledger, run, stepOf } = await rig();
+    const n = stepOf('install-version', 'kv-wus');
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect(await abandonStep(deps, run.id, n, 'parent failed')).toEqual({ kind: 'failed' });
+    const failed = await stored(ledger, run.id);
+    expect(failed.steps.find((s) => s.n === n)?.status).toBe('done');
+    expect(failed.steps.find((s) => s.n === n + 1)).toMatchObject({ status: 'failed', error: { code: 'retries_exhausted' } });
   });
 });

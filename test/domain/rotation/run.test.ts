@@ -1,7 +1,7 @@
 // Rotation run transitions: ids safe for BullMQ (R-5), and I2 enforced whatever order steps are offered in.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blockedBy, claimStep, completeStep, failStep, isRotationId, newRun, releaseClaim, renewClaim, rotationId, stepJobId, type RotationRun } from '../../../domain/rotation/run.js';
+import { blockedBy, claimStep, completeStep, failStep, finishStep, giveUpStep, isRotationId, liveClaim, newRun, releaseClaim, renewClaim, rotationId, stepJobId, type RotationRun } from '../../../domain/rotation/run.js';
 import type { RotationPlan } from '../../../domain/rotation/steps.js';
 
 const NOW = '2026-11-22T00:00:00.000Z';
@@ -149,4 +149,79 @@ describe('step claims (R-2)', () => {
       }),
     );
   });
+
+  it('a claim ends at its `until`, exclusive: live one ms before, lapsed at it', () => {
+    const a = claimed(base(), 'a', T0);
+    expect(liveClaim(a, 3, T0 + LEASE - 1)?.token).toBe('a');
+    expect(liveClaim(a, 3, T0 + LEASE)).toBeNull();
+    expect(liveClaim(a, 4, T0)).toBeNull();
+  });
+
+  it('nothing of an ended run is claimed again', () => {
+    const failed = failStep(claimed(base(), 'a', T0), 3, { code: 'x', message: 'y' }, NOW);
+    expect(claimStep(failed, 3, 'b', T0 + 1, LEASE)).toEqual({ kind: 'ended' });
+    expect(claimStep(failed, 4, 'b', T0 + 1, LEASE)).toEqual({ kind: 'ended' });
+    expect(renewClaim(failed, 3, 'a', T0 + 1, LEASE)).toBeNull();
+  });
 });
+
+describe('the end of an attempt (finishStep) and the queue giving up (giveUpStep)', () => {
+  const T0 = Date.parse(NOW);
+  const LEASE = 30_000;
+  const ERR = { code: 'retries_exhausted', message: 'out of attempts' };
+  const held = (token: string, at: number): RotationRun => {
+    const d = claimStep(newRun(plan, 'rot-orders-sql-end', 'test', NOW), 3, token, at, LEASE);
+    if (d.kind !== 'claimed') throw new Error(d.kind);
+    return d.run;
+  };
+
+  it.each([
+    ['the holder, claim live', 'a', T0 + 1000, 'finished'],
+    ['the holder, claim lapsed and nobody took it', 'a', T0 + LEASE + 1, 'finished'],
+    ['another worker, claim live', 'b', T0 + 1000, 'superseded'],
+    ['another worker, claim lapsed', 'b', T0 + LEASE, 'finished'],
+  ] as const)('finishStep by %s → %s', (_name, token, at, expected) => {
+    const d = finishStep(held('a', T0), 3, token, { outcome: { note: 'ok' } }, at);
+    expect(d.kind).toBe(expected);
+    if (d.kind === 'superseded') expect(d.until).toBe(new Date(T0 + LEASE).toISOString());
+    if (d.kind === 'finished') expect(d.run.steps[2]).toMatchObject({ status: 'done', finishedAt: new Date(at).toISOString() });
+  });
+
+  it('finishStep with an error fails the run; on a done step or an ended run it writes nothing', () => {
+    const d = finishStep(held('a', T0), 3, 'a', { error: { code: 'x', message: 'y' } }, T0 + 1);
+    expect(d.kind === 'finished' && d.run.status).toBe('failed-needs-operator');
+    const done = completeStep(held('a', T0), 3, {}, NOW);
+    expect(finishStep(done, 3, 'a', { error: { code: 'x', message: 'y' } }, T0 + 1)).toEqual({ kind: 'done' });
+    const ended = failStep(held('a', T0), 3, { code: 'x', message: 'y' }, NOW);
+    expect(finishStep({ ...ended, steps: ended.steps.map((s) => (s.n === 4 ? { ...s, status: 'running' as const } : s)) }, 4, 'a', { outcome: {} }, T0 + 1)).toEqual({ kind: 'ended' });
+  });
+
+  it.each([
+    ['a live claim', T0 + LEASE - 1, 'held'],
+    ['a claim at its end', T0 + LEASE, 'failed'],
+    ['a lapsed claim', T0 + 10 * LEASE, 'failed'],
+  ] as const)('giveUpStep on a step with %s → %s', (_name, at, expected) => {
+    const d = giveUpStep(held('a', T0), 3, ERR, at);
+    expect(d.kind).toBe(expected);
+    if (d.kind === 'failed') expect(d.run.steps[2]).toMatchObject({ status: 'failed', error: ERR });
+    if (d.kind === 'failed') expect(d.run.steps[2]?.claim).toBeUndefined();
+  });
+
+  it('giveUpStep: an ended run stays as it is; a step done meanwhile passes the failure to the first step not done', () => {
+    expect(giveUpStep(failStep(held('a', T0), 3, ERR, NOW), 3, ERR, T0)).toEqual({ kind: 'ended' });
+    let run = held('a', T0);
+    for (const n of [1, 2, 3]) run = completeStep(run, n, {}, NOW);
+    const d = giveUpStep(run, 3, ERR, T0);
+    expect(d.kind === 'failed' && d.run.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'failed', 'pending', 'pending', 'pending', 'pending', 'pending']);
+  });
+
+  it('property: giveUpStep never fails a run while any claim on the step is live, and always does once none is', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3 * LEASE }), fc.integer({ min: 0, max: 3 * LEASE }), (claimAt, at) => {
+        const d = giveUpStep(held('a', T0 + claimAt), 3, ERR, T0 + at);
+        expect(d.kind).toBe(T0 + at < T0 + claimAt + LEASE ? 'held' : 'failed');
+      }),
+    );
+  });
+});
+

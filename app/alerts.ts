@@ -15,6 +15,7 @@ import type { Incident } from '../domain/report.js';
 import { toIso } from '../domain/time.js';
 import { mapLimit } from './concurrency.js';
 import type { AlertLedger, AlertRecord, AlertStatus, ChannelDelivery, Clock, Logger, Notifier, RateLimiter } from './ports.js';
+import { sharedLeaseClock, type ClaimClock } from './claimClock.js';
 
 export interface AlertDeps {
   readonly ledger: AlertLedger;
@@ -25,6 +26,8 @@ export interface AlertDeps {
   readonly policy?: AlertPolicy;
   readonly limiter?: RateLimiter;
   readonly maxAttempts?: number;
+  /** The shared time leases are judged at (Redis TIME), so two dispatchers' skewed clocks agree; default this clock. */
+  readonly leaseClock?: ClaimClock;
   /** Identifies this dispatcher in alert leases. */
   readonly owner?: string;
   /** Ledger calls in flight at once (default 16): 500 incidents opening together must not open 500 connections. */
@@ -106,7 +109,7 @@ export async function dispatchPending(deps: AlertDeps): Promise<DispatchResult> 
   const candidates = await deps.ledger.pending(DISPATCH_BATCH);
   if (candidates.length === 0) return result;
   const owner = deps.owner ?? DISPATCHER_ID;
-  const leaseAt = deps.clock.now();
+  const leaseAt = (await sharedLeaseClock(deps.leaseClock, deps.clock)).now();
   // Only alerts this dispatcher leased are grouped and sent: never the same alert by two dispatchers at once.
   const leased = await mapLimit(candidates, fanOut(deps), (r) => deps.ledger.lease(r.key, owner, leaseAt, leaseAt + LEASE_MS));
   const progress = new Map<string, Progress>(

@@ -17,3 +17,22 @@ export interface ClaimClock {
 export class ClaimClockUnavailableError extends Error {
   override readonly name: string = 'ClaimClockUnavailableError';
 }
+
+/**
+ * This process's clock corrected to the shared one, read once for a round of lease decisions (the alert ledger's and
+ * the ITSM outbox's leases): a dispatcher whose clock runs minutes ahead must not see a live lease as lapsed and send
+ * an alert or a ticket note twice. Unlike a rotation step, an alert must never wait on Redis: when the shared time
+ * cannot be read the round goes on with the local clock — at worst, during a Redis outage *and* a clock skew larger
+ * than the lease, one alert or note is sent twice rather than none sent.
+ */
+export async function sharedLeaseClock(shared: ClaimClock | undefined, local: { now(): Millis }): Promise<{ now(): Millis }> {
+  if (!shared) return local;
+  try {
+    const before = local.now();
+    const at = await shared.now();
+    const offset = at - Math.round((before + local.now()) / 2);
+    return { now: () => local.now() + offset };
+  } catch {
+    return local;
+  }
+}

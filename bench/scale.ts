@@ -7,8 +7,9 @@
 //   first run (claims 1,000 transitions: each incident's stage and its escalation) and once the alerts are out.
 // - Redis: every key under the deployment's prefix, weighed with MEMORY USAGE, as the running service leaves them:
 //   heartbeats, the send budget, the sweep cursor, the BullMQ queues, per-vault key-creation budgets, and the
-//   rotation jobs it keeps — BullMQ keeps completed step jobs 30 days (adapters/queue/rotationQueue.ts), so with
-//   every protector rotating each P180D about N·30/180 runs of 9 step jobs are in Redis at any time.
+//   rotation jobs it keeps — BullMQ keeps completed step jobs 30 days, at most COMPLETED_JOBS_KEPT of them
+//   (adapters/queue/rotationQueue.ts); with every protector rotating each P180D about N·30/180 runs of 9 step jobs
+//   go through Redis in that time, and the count bounds what stays.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

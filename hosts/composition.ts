@@ -38,6 +38,7 @@ import { createItsmServices } from './itsm.js';
 import type { Config } from './config.js';
 import { ConfigError, vaultUrlResolver } from './config.js';
 import type { DependencyStatus, FunctionsConfig, Services } from '../functions/services.js';
+import { RedisClaimClock } from '../adapters/redis/claimClock.js';
 
 
 /** The service's own identity in local mode (the emulated Key Vault grants it read access for reconcile). */
@@ -146,6 +147,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     clock,
     log,
     policy: { escalateBefore: config.ESCALATE_BEFORE_MINUTES * 60_000 },
+    leaseClock: new RedisClaimClock(redis, { timeoutMs: 1000 }),
     limiter: failOpen(new RedisRateLimiter(redis, { email: { perMinute: config.EMAIL_RATE_PER_MINUTE, perHour: config.EMAIL_RATE_PER_HOUR } }, `${config.REDIS_KEY_PREFIX}rate:`), log),
   };
   const ingestDeps: IngestDeps = { index, state, poison, alerts, clock, log };

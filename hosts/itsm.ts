@@ -23,6 +23,7 @@ import type { Estate } from '../domain/estate/model.js';
 import type { ItsmProfile, ItsmRequest, ItsmSystem } from '../domain/itsm/request.js';
 import { parseInstant } from '../domain/time.js';
 import { ConfigError, type Config } from './config.js';
+import { RedisClaimClock } from '../adapters/redis/claimClock.js';
 
 /** Estate `notifications.itsm`: incidents open tickets in this system (optional). */
 const notificationsSchema = z.object({
@@ -134,6 +135,8 @@ export function createItsmServices(input: {
 
   const store = new TableItsmRequestStore(input.tables);
   const outbox = new TableItsmOutbox(input.tables);
+  // Outbox leases are judged on Redis's clock (skewed hosts agree); without Redis, on this host's.
+  const leaseClock = new RedisClaimClock(input.redis, { timeoutMs: 1000 });
   const incidents = new TableIncidentTicketIndex(input.tables);
   const prefix = `${config.REDIS_KEY_PREFIX}bull`;
   const queue = createItsmQueue({ connection: input.redis, prefix });
@@ -149,7 +152,7 @@ export function createItsmServices(input: {
     profiles: Object.keys(auth) as ItsmProfile[],
     receive: (http) => acceptItsmWebhook({ store, queue, outbox, auth, inbound, clock, log }, http),
     get: async (id) => (/^itsm-[a-z0-9-]{1,80}$/.test(id) ? ((await store.get(id))?.request ?? null) : null),
-    tick: () => itsmTick({ store, queue, outbox, tickets, incidents, clock, log }),
+    tick: () => itsmTick({ store, queue, outbox, tickets, incidents, clock, leaseClock, log }),
     incidentChannel: outbound ? createIncidentTicketChannel({ outbox, system: outbound.system }) : null,
     async health() {
       const out: Record<string, { status: 'up' | 'degraded' | 'disabled'; detail?: string }> = {};

@@ -38,6 +38,9 @@ export interface ReconcilableQueue extends RotationQueue {
   close(): Promise<void>;
 }
 
+/** Completed step jobs kept in Redis (the most recent; about 110 runs of 9 steps). */
+export const COMPLETED_JOBS_KEPT = 1000;
+
 export function createRotationQueue(options: QueueOptions): ReconcilableQueue {
   const flows = new FlowProducer({ connection: options.connection, prefix: options.prefix });
   const queue = new Queue(ROTATION_QUEUE, { connection: options.connection, prefix: options.prefix });
@@ -54,7 +57,9 @@ export function createRotationQueue(options: QueueOptions): ReconcilableQueue {
           failParentOnFailure: true,
           attempts: 8,
           backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: { age: 30 * 86_400 },
+          // A run's record of truth is its ledger row in Table Storage; completed step jobs are only recent history.
+          // The count keeps Redis bounded whatever the estate size and rotation period (≈2 KB a job).
+          removeOnComplete: { age: 30 * 86_400, count: COMPLETED_JOBS_KEPT },
           removeOnFail: { age: 90 * 86_400 },
         },
         ...(node ? { children: [node] } : {}),

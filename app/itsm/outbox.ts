@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { retryDelayMs, type BackoffPolicy } from '../../domain/rewrap/retry.js';
 import type { ItsmSystem } from '../../domain/itsm/request.js';
 import type { Clock, Logger } from '../ports.js';
+import { sharedLeaseClock, type ClaimClock } from '../claimClock.js';
 import { carryIncident } from './incidentTickets.js';
 import { ItsmUnavailableError, type IncidentTicketIndex, type ItsmOutbox, type OutboxEntry, type TicketSystem } from './ports.js';
 
@@ -21,6 +22,8 @@ export interface OutboxDeps {
   readonly tickets: (system: ItsmSystem) => TicketSystem | null;
   readonly incidents: IncidentTicketIndex;
   readonly clock: Clock;
+  /** The shared time leases are judged at (Redis TIME), so two dispatchers' skewed clocks agree; default this clock. */
+  readonly leaseClock?: ClaimClock;
   readonly log: Logger;
   /** 0..1, default Math.random: spreads retries of many entries after an outage. */
   readonly jitter?: () => number;
@@ -42,6 +45,7 @@ export async function dispatchOutbox(deps: OutboxDeps, limit = 50): Promise<Outb
   const result: OutboxResult = { sent: 0, retried: 0, failed: 0, deferred: 0 };
   const owner = deps.owner ?? OWNER;
   const stopped = new Set<ItsmSystem>();
+  const leaseClock = await sharedLeaseClock(deps.leaseClock, deps.clock);
   for (const entry of await deps.outbox.due(deps.clock.now(), limit)) {
     const system = systemOf(entry);
     if (system !== null && stopped.has(system)) {
@@ -49,7 +53,8 @@ export async function dispatchOutbox(deps: OutboxDeps, limit = 50): Promise<Outb
       continue;
     }
     const now = deps.clock.now();
-    if (!(await deps.outbox.lease(entry.id, owner, now, now + LEASE_MS))) continue;
+    const leaseAt = leaseClock.now();
+    if (!(await deps.outbox.lease(entry.id, owner, leaseAt, leaseAt + LEASE_MS))) continue;
     const target = system === null ? null : deps.tickets(system);
     const done = new Set(entry.done ?? []);
     try {

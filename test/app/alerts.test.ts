@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertHealth } from '../../app/alertHealth.js';
 import { claimTransitions, dispatchPending, type AlertDeps } from '../../app/alerts.js';
+import { FakeClaimClock } from '../../app/fakes/fakeClaimClock.js';
 import { MemoryAlertLedger } from '../../app/fakes/memoryAlertLedger.js';
 import { MemoryRateLimiter } from '../../app/fakes/memoryRateLimiter.js';
 import type { AlertLedger, Notifier } from '../../app/ports.js';
@@ -124,6 +125,37 @@ describe('dispatch per channel', () => {
     expect(record).toBeUndefined();
     release(new Error('gone'));
     await stuck.catch(() => undefined);
+  });
+
+  it('a second dispatcher whose clock runs 5 minutes ahead does not take a live lease: leases are judged on the shared time', async () => {
+    const email = new FakeChannel('email');
+    let release: (e: Error) => void = () => undefined;
+    const hanging: Notifier = { channel: 'webhook', send: () => new Promise<void>((_, reject) => (release = reject)) };
+    const shared = new FakeClaimClock(T0);
+    const { deps } = rig([email, hanging], { owner: 'first', leaseClock: shared });
+    await claimTransitions(deps, [incident(EUS)]);
+    const holding = dispatchPending(deps); // holds its lease while the webhook hangs
+    await new Promise((r) => setImmediate(r));
+    const ahead = new FakeChannel('webhook');
+    const second = { ...deps, notifiers: [new FakeChannel('email'), ahead], owner: 'second', clock: { now: () => T0 + 5 * 60_000 } };
+    await dispatchPending(second);
+    expect(ahead.sent).toHaveLength(0); // on its own clock the lease had lapsed; on the shared one it has not
+    shared.advance(121_000);
+    await dispatchPending(second);
+    expect(ahead.members()).toEqual([EUS]);
+    expect(email.sent).toHaveLength(1);
+    release(new Error('gone'));
+    await holding.catch(() => undefined);
+  });
+
+  it('with the shared time unreadable, dispatch goes on with its own clock (an alert never waits on Redis)', async () => {
+    const email = new FakeChannel('email');
+    const shared = new FakeClaimClock(T0);
+    shared.reachable = false;
+    const { deps } = rig([email], { leaseClock: shared });
+    await claimTransitions(deps, [incident(EUS)]);
+    expect(await dispatchPending(deps)).toMatchObject({ sent: 1 });
+    expect(email.members()).toEqual([EUS]);
   });
 
   it('no channel configured: the alert is recorded but never marked sent; health shows it undelivered; a channel added later sends it', async () => {

@@ -1,6 +1,7 @@
 // Carrying write-backs to the ITSM systems (W-13): an outage delays them — backing off, in order, never blocking
 // anything else — and loses none; after the outage every note lands once, in the order written.
 import { describe, expect, it } from 'vitest';
+import { FakeClaimClock } from '../../../app/fakes/fakeClaimClock.js';
 import { dispatchOutbox, OUTBOX_BACKOFF } from '../../../app/itsm/outbox.js';
 import { ItsmUnavailableError } from '../../../app/itsm/ports.js';
 import type { TicketRef } from '../../../domain/itsm/request.js';
@@ -78,5 +79,24 @@ describe('the ITSM outbox', () => {
     await seed(rig, 5);
     await Promise.all([dispatchOutbox({ ...deps(rig), owner: 'a' }), dispatchOutbox({ ...deps(rig), owner: 'b' })]);
     expect(rig.servicenow.notes(REF).sort()).toEqual(['note 0', 'note 1', 'note 2', 'note 3', 'note 4']);
+  });
+
+  it('a dispatcher whose clock runs 5 minutes ahead does not take a note another holds: leases are judged on the shared time', async () => {
+    const rig = itsmRig();
+    await seed(rig, 1);
+    const shared = new FakeClaimClock(rig.clock.now());
+    // The first dispatcher holds the lease while ServiceNow is slow to answer.
+    let answer: () => void = () => undefined;
+    const original = rig.servicenow.addNote.bind(rig.servicenow);
+    rig.servicenow.addNote = (ref, text) => new Promise<void>((resolve) => (answer = () => void original(ref, text).then(resolve)));
+    const first = dispatchOutbox({ ...deps(rig), owner: 'a', leaseClock: shared });
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    const ahead = rig.clock.now() + 5 * 60_000;
+    rig.servicenow.addNote = original;
+    expect(await dispatchOutbox({ ...deps(rig), owner: 'b', leaseClock: shared, clock: { now: () => ahead } })).toEqual({ sent: 0, retried: 0, failed: 0, deferred: 0 });
+    answer();
+    await first;
+    expect(rig.servicenow.notes(REF)).toEqual(['note 0']);
   });
 });

@@ -2,7 +2,7 @@
 // as Event Hubs; re-ingesting the recent ones is harmless (event ids are identical, the fold is a set union) and
 // recovers anything an outage lost. The protector keys' versions are re-read from Key Vault so that
 // geo_key_material_missing is judged on live material.
-import { createFoldState } from '../domain/health/fold.js';
+import { createFoldState, protectorState } from '../domain/health/fold.js';
 import { protectorVaults } from '../domain/estate/index.js';
 import type { InventoryVersion } from '../domain/estate/model.js';
 import { ingestMessages, type IngestDeps, type IngestSummary } from './ingestion.js';
@@ -46,8 +46,8 @@ export async function reconcile(deps: ReconcileDeps, lookbackMs: number): Promis
           deps.log.warn({ protector: protector.id, vault, error: err instanceof Error ? err.message : String(err) }, 'inventory read failed');
         }
       }
-      const delta = blank.protectors.get(protector.id);
-      if (!delta || live.size === 0) continue;
+      if (live.size === 0) continue;
+      const delta = protectorState(blank, protector);
       delta.liveInventory = live;
       await persistDelta(deps.state, delta, deps.index.estate, deps.clock.now());
     }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { EstateIndex } from '../domain/estate/index.js';
 import { buildEstate, type Estate, type Protector } from '../domain/estate/model.js';
 import { compactState } from '../domain/health/compact.js';
-import { createFoldState, type FoldState } from '../domain/health/fold.js';
+import { createFoldState, protectorState, type FoldState } from '../domain/health/fold.js';
 import { emptyProcessed, ingestValue } from '../domain/health/ingest.js';
 import { MAX_SUCCESSES_PER_MEMBER, toSnapshot, type ProtectorSnapshot } from '../domain/health/snapshot.js';
 
@@ -167,8 +167,7 @@ export function scaleFold(index: EstateIndex, now: number, incidentOf: (i: numbe
   index.estate.protectors.forEach((p, i) => {
     const incident = incidentOf(i);
     ingestValue(fold, scaleRecords(index.estate, p, now, incident ? { incident } : {}), processed);
-    const ps = fold.protectors.get(p.id);
-    if (!ps) return;
+    const ps = protectorState(fold, p);
     // Successful unwraps, as many as the stored state keeps; a server in trouble has none since it lost access.
     const lastOk = incident ? now - (incident.lostMinutesAgo + 1) * 60_000 : now - 60_000;
     ps.successes.forEach((list, m) => {

@@ -19,17 +19,31 @@ export interface ProtectorState {
 
 export interface FoldState {
   readonly index: EstateIndex;
+  /**
+   * States of the protectors some event concerned, made on first use (protectorState): a batch of a few records
+   * costs nothing for the thousands of protectors it does not touch.
+   */
   readonly protectors: Map<string, ProtectorState>;
   /** Latest instant of any valid event seen (matched or not): the replay's default `now`. */
   latestEventTime: Millis | null;
 }
 
 export function createFoldState(index: EstateIndex): FoldState {
-  const protectors = new Map<string, ProtectorState>();
-  for (const protector of index.estate.protectors) {
-    protectors.set(protector.id, { protector, events: new Map(), successes: protector.members.map(() => []) });
+  return { index, protectors: new Map(), latestEventTime: null };
+}
+
+export function emptyProtectorState(protector: Protector): ProtectorState {
+  return { protector, events: new Map(), successes: protector.members.map(() => []) };
+}
+
+/** The protector's state in this fold, made empty on first use. */
+export function protectorState(state: FoldState, protector: Protector): ProtectorState {
+  let ps = state.protectors.get(protector.id);
+  if (!ps) {
+    ps = emptyProtectorState(protector);
+    state.protectors.set(protector.id, ps);
   }
-  return { index, protectors, latestEventTime: null };
+  return ps;
 }
 
 /** Inserts into a sorted unique array; O(1) for the common in-order case. */
@@ -61,7 +75,7 @@ function identityMembers(index: EstateIndex, oid: string | null, mirid: string |
 }
 
 function store(state: FoldState, protector: Protector, event: KeyEvent): void {
-  state.protectors.get(protector.id)?.events.set(event.id, event);
+  protectorState(state, protector).events.set(event.id, event);
 }
 
 /**
@@ -81,7 +95,7 @@ export function applyEvent(state: FoldState, event: KeyEvent): boolean {
         if (p.keyName !== event.key.key || !ref.protectorVaults.has(event.key.vault)) continue;
         matched = true;
         if (event.outcome === 'success') {
-          const list = state.protectors.get(p.id)?.successes[ref.index];
+          const list = protectorState(state, p).successes[ref.index];
           if (list) insertSorted(list, event.time);
         } else store(state, p, event);
       }

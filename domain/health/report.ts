@@ -1,6 +1,6 @@
 // The replay report (DESIGN.md §4.3) from a fold state at `now`: incidents and findings of every protector,
 // sorted so that two runs over the same events compare byte for byte.
-import type { FoldState, ProtectorState } from './fold.js';
+import { emptyProtectorState, type FoldState, type ProtectorState } from './fold.js';
 import { withLiveInventory, type Estate } from '../estate/model.js';
 import { deriveIncidents } from './incidents.js';
 import { buildProtectorView } from './view.js';
@@ -39,7 +39,8 @@ export function buildReport(state: FoldState, processed: Processed, now: Millis)
   const incidents: Incident[] = [];
   const findings: Finding[] = [];
   const estate = state.index.estate;
-  for (const ps of state.protectors.values()) {
+  for (const protector of estate.protectors) {
+    const ps = state.protectors.get(protector.id) ?? emptyProtectorState(protector);
     const { incidents: i, findings: f } = deriveProtector(estate, ps, now);
     incidents.push(...i);
     findings.push(...f);

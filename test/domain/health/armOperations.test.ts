@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { indexEstate } from '../../../domain/estate/index.js';
-import { applyEvent, createFoldState, type FoldState } from '../../../domain/health/fold.js';
+import { applyEvent, createFoldState, protectorState, type FoldState } from '../../../domain/health/fold.js';
 import { buildReport } from '../../../domain/health/report.js';
 import { mergeInto } from '../../../domain/health/snapshot.js';
 import { normaliseRecord } from '../../../domain/normalise/index.js';
@@ -236,7 +236,7 @@ function reportOfBatches(batches: readonly (readonly Json[])[], now: number): Re
   const total = createFoldState(indexEstate(estate));
   for (const batch of batches) {
     const part = fold(batch);
-    for (const [id, ps] of part.protectors) mergeInto(total.protectors.get(id) as NonNullable<ReturnType<typeof total.protectors.get>>, ps);
+    for (const ps of part.protectors.values()) mergeInto(protectorState(total, ps.protector), ps);
   }
   return buildReport(total, { records: 0, matched: 0, ignored: 0, rejected: 0 }, now);
 }

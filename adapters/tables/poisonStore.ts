@@ -60,13 +60,28 @@ export class TablePoisonStore implements PoisonStore {
 }
 
 /**
+ * Records of one message share a PartitionKey, up to index 999: every real message (an Event Hubs message holds at
+ * most 1 MB, ~1,000 audit records; an Event Grid batch at most 5,000 events) keeps the plain `<source>-<partition>`
+ * key. Past that, each further 1,000 get their own (`…~1`, `…~2`): one hostile message of 100,000 records would
+ * otherwise pile into one partition, which Azure serves at about 2,000 entities/s and Azurite scans linearly on
+ * every write. Such rows list after the rest of their stream partition.
+ */
+const RECORDS_PER_PARTITION = 1_000;
+
+function partitionKeyOf(record: PoisonRecord): string {
+  const base = encodeKey(`${record.source}-${record.partitionId}`);
+  const bucket = Number.isSafeInteger(record.recordIndex) && record.recordIndex > 0 ? Math.floor(record.recordIndex / RECORDS_PER_PARTITION) : 0;
+  return bucket === 0 ? base : `${base}~${bucket}`;
+}
+
+/**
  * Size check: body 32,000 UTF-16 units (64,000 bytes, under the 64 KiB string property limit) plus reason 8,000
  * bytes and small fields is about 73 KB, far under the 1 MiB entity limit; the batch planner sizes transactions so
  * 100 such entities (7 MB) are split under the 4 MiB batch limit.
  */
 function toEntity(record: PoisonRecord): UpsertEntity {
   return {
-    partitionKey: encodeKey(`${record.source}-${record.partitionId}`),
+    partitionKey: partitionKeyOf(record),
     // Sequence numbers are int64 and record indexes unbounded: padded so RowKeys sort in stream order.
     rowKey: `${sortableNumber(record.sequenceNumber, 20)}-${sortableNumber(record.recordIndex, 10)}`,
     source: record.source,

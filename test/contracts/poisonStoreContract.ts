@@ -65,9 +65,9 @@ export function poisonStoreContract(name: string, makeStore: () => PoisonStore |
 
     it('putMany stores every record of a large batch across partitions, each once, listed in stream order', async () => {
       const store = await makeStore();
-      // 250 in one partition (three transactions' worth), 30 in another, and one in a third.
+      // 2,500 records of one message (25 transactions' worth), 30 in another partition, and one in a third.
       const many = [
-        ...Array.from({ length: 250 }, (_, i) => poison({ partitionId: 'eventgrid-a', source: 'unknown', sequenceNumber: 0, recordIndex: i, body: `{"x":${i}}` })),
+        ...Array.from({ length: 2_500 }, (_, i) => poison({ partitionId: 'eventgrid-a', source: 'unknown', sequenceNumber: 0, recordIndex: i, body: `{"x":${i}}` })),
         ...Array.from({ length: 30 }, (_, i) => poison({ partitionId: '5', sequenceNumber: 100 + i })),
         poison({ source: 'activity-log', partitionId: 'weird/partition#?' }),
       ];
@@ -76,7 +76,7 @@ export function poisonStoreContract(name: string, makeStore: () => PoisonStore |
       expect(listed).toHaveLength(many.length);
       expect(new Set(listed.map((r) => JSON.stringify(r)))).toEqual(new Set(many.map((r) => JSON.stringify(r))));
       const grid = listed.filter((r) => r.partitionId === 'eventgrid-a');
-      expect(grid.map((r) => r.recordIndex)).toEqual(Array.from({ length: 250 }, (_, i) => i));
+      expect(grid.map((r) => r.recordIndex)).toEqual(Array.from({ length: 2_500 }, (_, i) => i));
     });
 
     it('putMany is idempotent: a redelivered batch, and a position given twice in one call, is one record (the last given)', async () => {

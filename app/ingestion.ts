@@ -3,7 +3,8 @@
 // compare-and-set, then claim and dispatch the alert transitions it caused.
 // Invariant I4: every record is applied or stored in the poison table; a bad record never throws. Only an
 // infrastructure failure (state or poison store down) throws, so the host's retry policy runs the batch again —
-// which is safe, because applying a batch twice changes nothing.
+// which is safe, because applying a batch twice changes nothing. Writes are bounded (poison batched by the store,
+// state writes through mapLimit): one delivery of 100,000 bad records must not open 100,000 sockets.
 import type { EstateIndex } from '../domain/estate/index.js';
 import type { EventSource } from '../domain/events/keyEvent.js';
 import { applyEvent, createFoldState, type ProtectorState } from '../domain/health/fold.js';
@@ -11,7 +12,12 @@ import { normaliseRecord, recordsOf } from '../domain/normalise/index.js';
 import { deriveProtector } from '../domain/health/report.js';
 import { claimTransitions, dispatchPending, type AlertDeps } from './alerts.js';
 import { persistDelta } from './persist.js';
+import { mapLimit } from './concurrency.js';
+import { jsonValueTooDeep, parseJsonText, tooDeepReason, type JsonParse } from './jsonInput.js';
 import type { Clock, Logger, PoisonRecord, PoisonStore, StateStore } from './ports.js';
+
+/** Protectors whose state is written at once: each is a load and a compare-and-set save (two Table requests). */
+const STATE_WRITE_CONCURRENCY = 16;
 
 export interface IngestDeps {
   readonly index: EstateIndex;
@@ -40,25 +46,29 @@ export interface IngestSummary {
   alertsClaimed: number;
 }
 
-/** Bodies arrive as parsed JSON (Functions `dataType: 'string'` + JSON) or as text / bytes. */
-function parseBody(body: unknown): { ok: true; value: unknown } | { ok: false; reason: string } {
+/** Bodies arrive as parsed JSON (Functions `dataType: 'string'` + JSON) or as text / bytes; text is depth-checked first. */
+function parseBody(body: unknown): JsonParse {
   if (typeof body !== 'string' && !Buffer.isBuffer(body) && !(body instanceof Uint8Array)) return { ok: true, value: body };
-  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (err) {
-    return { ok: false, reason: `invalid JSON: ${(err as Error).message.split('\n')[0] ?? ''}` };
-  }
+  return parseJsonText(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
 }
 
 const MAX_POISON_BODY = 32_000;
 
+/**
+ * The raw record as text for the poison table. A value handed over already parsed may nest deeper than
+ * JSON.stringify can recurse (a stack overflow would fail the whole batch, forever): it is described, not stored.
+ */
 function bodyText(value: unknown): string {
   let text: string;
-  try {
-    text = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
+  if (typeof value === 'string') text = value;
+  else if (Buffer.isBuffer(value)) text = value.toString('utf8');
+  else if (jsonValueTooDeep(value)) text = `(not stored: ${tooDeepReason()})`;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = Object.prototype.toString.call(value);
+    }
   }
   return text.length > MAX_POISON_BODY ? `${text.slice(0, MAX_POISON_BODY)}…(truncated)` : text;
 }
@@ -99,11 +109,12 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
   }
 
   // Poison first: once the state is saved the batch may be acknowledged, and a rejected record must not be lost.
-  await Promise.all(poison.map((p) => deps.poison.put(p)));
+  // One call for the whole batch: the store batches its writes and bounds how many are in flight.
+  await deps.poison.putMany(poison);
   if (poison.length > 0) deps.log.warn({ rejected: poison.length, first: poison[0]?.reason }, 'records rejected to the poison table');
 
   const touched = [...batch.protectors.values()].filter((ps) => ps.events.size > 0 || ps.successes.some((s) => s.length > 0));
-  const results = await Promise.all(touched.map((delta) => persistDelta(deps.state, delta, deps.index.estate, deps.clock.now())));
+  const results = await mapLimit(touched, STATE_WRITE_CONCURRENCY, (delta) => persistDelta(deps.state, delta, deps.index.estate, deps.clock.now()));
   const changed: ProtectorState[] = [];
   for (const r of results) {
     summary.conflicts += r.conflicts;
@@ -126,10 +137,8 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
  */
 export async function poisonMessages(deps: Pick<IngestDeps, 'poison' | 'clock' | 'log'>, messages: readonly IngestMessage[], reason: string): Promise<void> {
   const receivedAt = new Date(deps.clock.now()).toISOString();
-  await Promise.all(
-    messages.map((m) =>
-      deps.poison.put({ source: 'unknown', partitionId: m.partitionId, offset: m.offset, sequenceNumber: m.sequenceNumber, recordIndex: -1, reason: `batch not applied after retries: ${reason}`.slice(0, 1000), body: bodyText(m.body), receivedAt }),
-    ),
+  await deps.poison.putMany(
+    messages.map((m) => ({ source: 'unknown', partitionId: m.partitionId, offset: m.offset, sequenceNumber: m.sequenceNumber, recordIndex: -1, reason: `batch not applied after retries: ${reason}`.slice(0, 1000), body: bodyText(m.body), receivedAt })),
   );
   deps.log.error({ messages: messages.length, reason }, 'batch poisoned after its last retry');
 }

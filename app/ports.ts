@@ -80,6 +80,12 @@ export interface PoisonRecord {
 export interface PoisonStore {
   /** Idempotent: the same (partition, sequence, record index) stored twice is one record. */
   put(record: PoisonRecord): Promise<void>;
+  /**
+   * Stores every record, idempotently as `put` (the same position twice, in one call or across calls, is one
+   * record; the last one given wins). Resolves only once all are stored; on failure some may be stored and the
+   * caller retries the whole call. Writes are batched and bounded in flight, whatever the number of records.
+   */
+  putMany(records: readonly PoisonRecord[]): Promise<void>;
   list(limit?: number): Promise<PoisonRecord[]>;
 }
 

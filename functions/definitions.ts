@@ -32,6 +32,15 @@ export interface HttpTrigger {
   readonly methods: ReadonlyArray<'GET' | 'POST' | 'OPTIONS'>;
   /** Route under /api, with `{param}` segments (Azure Functions syntax). */
   readonly route: string;
+  /** Largest request body accepted (bytes); both hosts answer 413 past it. Default DEFAULT_MAX_BODY_BYTES. */
+  readonly maxBodyBytes?: number;
+}
+
+/** Body limit of a route that names none: the API's own requests are small JSON objects, or nothing (GET). */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+export function maxBodyBytesOf(trigger: HttpTrigger): number {
+  return trigger.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 }
 
 export interface EventHubInput {

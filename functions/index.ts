@@ -4,7 +4,7 @@ import { app, type HttpRequest, type InvocationContext } from '@azure/functions'
 import { z } from 'zod';
 import { loadConfig } from '../hosts/config.js';
 import { createServices, functionsConfigOf } from '../hosts/composition.js';
-import type { EventHubTrigger, FunctionDefinition, HttpTrigger, TimerTrigger } from './definitions.js';
+import { maxBodyBytesOf, type EventHubTrigger, type FunctionDefinition, type HttpTrigger, type TimerTrigger } from './definitions.js';
 import { functionDefinitions } from './list.js';
 import { lazyServices } from './lazy.js';
 
@@ -64,7 +64,10 @@ function register(def: FunctionDefinition): void {
           req.headers.forEach((v, k) => {
             headers[k.toLowerCase()] = v;
           });
-          const out = await handler({ method: req.method, params: { ...req.params }, query: new URLSearchParams(req.query), headers, rawBody: Buffer.from(await req.arrayBuffer()) });
+          const rawBody = Buffer.from(await req.arrayBuffer());
+          // The same per-route cap as the standalone host (the Functions host itself allows 100 MB).
+          if (rawBody.length > maxBodyBytesOf(t)) return { status: 413, jsonBody: { error: 'body too large' } };
+          const out = await handler({ method: req.method, params: { ...req.params }, query: new URLSearchParams(req.query), headers, rawBody });
           return { status: out.status, ...(out.headers ? { headers: out.headers } : {}), ...(out.jsonBody !== undefined ? { jsonBody: out.jsonBody } : { body: out.body ?? '' }) };
         },
       });

@@ -1,9 +1,10 @@
 // The function definitions both hosts register.
 import type { EventHubInput, FunctionDefinition, HttpInput, RetryOptions } from './definitions.js';
-import { dashboardHandler, eventGridHandler, healthHandler, protectorHandler, protectorsHandler } from './http.js';
+import { dashboardHandler, eventGridHandler, healthHandler, MAX_EVENT_GRID_BODY, protectorHandler, protectorsHandler } from './http.js';
 import { retireVersionHandler, rewrapHandler, rotationHandler, startRewrapHandler, startRotationHandler } from './rotationHttp.js';
 import type { Services } from './services.js';
 import { itsmRequestHandler, itsmWebhookHandler } from './itsmHttp.js';
+import { MAX_ITSM_BODY } from '../app/itsm/accept.js';
 
 const RETRY: RetryOptions = { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumIntervalMs: 10_000, maximumIntervalMs: 300_000 };
 
@@ -53,13 +54,13 @@ export function functionDefinitions(services: Services): FunctionDefinition[] {
     { name: 'health', trigger: { type: 'http', methods: ['GET'], route: 'health' }, handler: () => healthHandler(services) },
     { name: 'protectors', trigger: { type: 'http', methods: ['GET'], route: 'protectors' }, handler: () => protectorsHandler(services) },
     { name: 'protector', trigger: { type: 'http', methods: ['GET'], route: 'protectors/{id}' }, handler: (req: HttpInput) => protectorHandler(services, req) },
-    { name: 'eventGrid', trigger: { type: 'http', methods: ['POST', 'OPTIONS'], route: 'events/eventgrid' }, handler: (req: HttpInput) => eventGridHandler(services, req) },
+    { name: 'eventGrid', trigger: { type: 'http', methods: ['POST', 'OPTIONS'], route: 'events/eventgrid', maxBodyBytes: MAX_EVENT_GRID_BODY }, handler: (req: HttpInput) => eventGridHandler(services, req) },
     { name: 'startRotation', trigger: { type: 'http', methods: ['POST'], route: 'protectors/{id}/rotations' }, handler: (req: HttpInput) => startRotationHandler(services, req) },
     { name: 'retireVersion', trigger: { type: 'http', methods: ['POST'], route: 'protectors/{id}/versions/{vault}/{version}/disable' }, handler: (req: HttpInput) => retireVersionHandler(services, req) },
     { name: 'rotation', trigger: { type: 'http', methods: ['GET'], route: 'rotations/{id}' }, handler: (req: HttpInput) => rotationHandler(services, req) },
     { name: 'startRewrap', trigger: { type: 'http', methods: ['POST'], route: 'protectors/{id}/rewraps' }, handler: (req: HttpInput) => startRewrapHandler(services, req) },
     { name: 'rewrap', trigger: { type: 'http', methods: ['GET'], route: 'rewraps/{id}' }, handler: (req: HttpInput) => rewrapHandler(services, req) },
-    { name: 'itsmWebhook', trigger: { type: 'http', methods: ['POST'], route: 'itsm/{profile}' }, handler: (req: HttpInput) => itsmWebhookHandler(services, req) },
+    { name: 'itsmWebhook', trigger: { type: 'http', methods: ['POST'], route: 'itsm/{profile}', maxBodyBytes: MAX_ITSM_BODY }, handler: (req: HttpInput) => itsmWebhookHandler(services, req) },
     { name: 'itsmRequest', trigger: { type: 'http', methods: ['GET'], route: 'itsm/requests/{id}' }, handler: (req: HttpInput) => itsmRequestHandler(services, req) },
     { name: 'dashboard', trigger: { type: 'http', methods: ['GET'], route: 'dashboard' }, handler: () => dashboardHandler(services) },
   ];

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { HttpInput, HttpOutput } from './definitions.js';
 import type { Services } from './services.js';
+import { parseJsonBody } from '../app/jsonInput.js';
 
 const startBody = z.object({ dryRun: z.boolean().optional(), requestedBy: z.string().min(1).max(200).optional() }).strict();
 
@@ -9,11 +10,9 @@ const startBody = z.object({ dryRun: z.boolean().optional(), requestedBy: z.stri
 function readBody<T>(req: HttpInput, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; reply: HttpOutput } {
   let body: unknown = {};
   if (req.rawBody.length > 0) {
-    try {
-      body = JSON.parse(req.rawBody.toString('utf8'));
-    } catch {
-      return { ok: false, reply: { status: 400, jsonBody: { error: 'body is not JSON' } } };
-    }
+    const json = parseJsonBody(req.rawBody);
+    if (!json.ok) return { ok: false, reply: { status: 400, jsonBody: { error: json.reason } } };
+    body = json.value;
   }
   const parsed = schema.safeParse(body);
   if (!parsed.success) return { ok: false, reply: { status: 400, jsonBody: { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') } } };

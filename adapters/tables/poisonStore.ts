@@ -1,10 +1,12 @@
 // PoisonStore over Table Storage (I4: every event is applied or stored here). Keyed by its position in the
-// stream, so a redelivered batch (E-2) rewrites the same entity instead of adding a second one.
+// stream, so a redelivered batch (E-2) rewrites the same entity instead of adding a second one. A batch's records
+// are written in entity group transactions (adapters/tables/transactions.ts), a few at a time.
 import type { PoisonRecord, PoisonStore } from '../../app/ports.js';
 import { truncateText } from './chunks.js';
 import { openTable, type LazyTable, type TableConnection } from './connection.js';
 import { CorruptEntityError } from './errors.js';
 import { encodeKey, sortableNumber } from './keys.js';
+import { upsertAll, type UpsertEntity } from './transactions.js';
 
 export const POISON_TABLE = 'poison';
 /** 64,000 bytes of UTF-16: one string property (the limit is 64 KiB). */
@@ -21,26 +23,14 @@ export class TablePoisonStore implements PoisonStore {
   }
 
   async put(record: PoisonRecord): Promise<void> {
+    await this.putMany([record]);
+  }
+
+  /** Upserts (Replace) in transactions of up to 100 per partition: storing the same position twice is one record. */
+  async putMany(records: readonly PoisonRecord[]): Promise<void> {
+    if (records.length === 0) return;
     const client = await this.table.ready();
-    // Upsert (Replace): storing the same position twice is one record, whichever delivery wrote last.
-    await client.upsertEntity(
-      {
-        partitionKey: encodeKey(`${record.source}-${record.partitionId}`),
-        // Sequence numbers are int64 and record indexes unbounded: padded so RowKeys sort in stream order.
-        rowKey: `${sortableNumber(record.sequenceNumber, 20)}-${sortableNumber(record.recordIndex, 10)}`,
-        source: record.source,
-        partitionId: record.partitionId,
-        offset: record.offset,
-        // Strings, not numbers: an untyped JSON number is Int32 to the service, and sequence numbers are int64.
-        sequenceNumber: String(record.sequenceNumber),
-        recordIndex: String(record.recordIndex),
-        reason: truncateText(record.reason, POISON_REASON_MAX_CHARS),
-        body: truncateText(record.body, POISON_BODY_MAX_CHARS),
-        bodyChars: record.body.length,
-        receivedAt: record.receivedAt,
-      },
-      'Replace',
-    );
+    await upsertAll(client, records.map(toEntity));
   }
 
   async list(limit = DEFAULT_LIST_LIMIT): Promise<PoisonRecord[]> {
@@ -67,4 +57,42 @@ export class TablePoisonStore implements PoisonStore {
     }
     return { source: source as PoisonRecord['source'], partitionId, offset, sequenceNumber, recordIndex, reason, body, receivedAt };
   }
+}
+
+/**
+ * Records of one message share a PartitionKey, up to index 999: every real message (an Event Hubs message holds at
+ * most 1 MB, ~1,000 audit records; an Event Grid batch at most 5,000 events) keeps the plain `<source>-<partition>`
+ * key. Past that, each further 1,000 get their own (`…~1`, `…~2`): one hostile message of 100,000 records would
+ * otherwise pile into one partition, which Azure serves at about 2,000 entities/s and Azurite scans linearly on
+ * every write. Such rows list after the rest of their stream partition.
+ */
+const RECORDS_PER_PARTITION = 1_000;
+
+function partitionKeyOf(record: PoisonRecord): string {
+  const base = encodeKey(`${record.source}-${record.partitionId}`);
+  const bucket = Number.isSafeInteger(record.recordIndex) && record.recordIndex > 0 ? Math.floor(record.recordIndex / RECORDS_PER_PARTITION) : 0;
+  return bucket === 0 ? base : `${base}~${bucket}`;
+}
+
+/**
+ * Size check: body 32,000 UTF-16 units (64,000 bytes, under the 64 KiB string property limit) plus reason 8,000
+ * bytes and small fields is about 73 KB, far under the 1 MiB entity limit; the batch planner sizes transactions so
+ * 100 such entities (7 MB) are split under the 4 MiB batch limit.
+ */
+function toEntity(record: PoisonRecord): UpsertEntity {
+  return {
+    partitionKey: partitionKeyOf(record),
+    // Sequence numbers are int64 and record indexes unbounded: padded so RowKeys sort in stream order.
+    rowKey: `${sortableNumber(record.sequenceNumber, 20)}-${sortableNumber(record.recordIndex, 10)}`,
+    source: record.source,
+    partitionId: record.partitionId,
+    offset: record.offset,
+    // Strings, not numbers: an untyped JSON number is Int32 to the service, and sequence numbers are int64.
+    sequenceNumber: String(record.sequenceNumber),
+    recordIndex: String(record.recordIndex),
+    reason: truncateText(record.reason, POISON_REASON_MAX_CHARS),
+    body: truncateText(record.body, POISON_BODY_MAX_CHARS),
+    bodyChars: record.body.length,
+    receivedAt: record.receivedAt,
+  };
 }

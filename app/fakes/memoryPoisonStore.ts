@@ -12,6 +12,14 @@ export class MemoryPoisonStore implements PoisonStore {
   private readonly records = new Map<string, PoisonRecord>();
 
   async put(record: PoisonRecord): Promise<void> {
+    await this.putMany([record]);
+  }
+
+  async putMany(records: readonly PoisonRecord[]): Promise<void> {
+    for (const record of records) this.store(record);
+  }
+
+  private store(record: PoisonRecord): void {
     const key = JSON.stringify([`${record.source}-${record.partitionId}`, record.sequenceNumber, record.recordIndex]);
     this.records.set(key, {
       ...record,

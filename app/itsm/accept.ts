@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { acceptedNote } from '../../domain/itsm/notes.js';
 import { parseInbound, type InboundOptions } from '../../domain/itsm/inbound.js';
 import { ITSM_PROFILES, itsmRequestId, newRequest, type ItsmProfile, type ItsmRequest } from '../../domain/itsm/request.js';
+import { parseJsonBody } from '../jsonInput.js';
 import type { Clock, Logger } from '../ports.js';
 import { withTimeout } from '../timeout.js';
 import type { InboundAuth, ItsmJobQueue, ItsmOutbox, ItsmRequestStore } from './ports.js';
@@ -68,13 +69,9 @@ export async function acceptItsmWebhook(deps: AcceptDeps, http: InboundHttp): Pr
     deps.log.warn({ security: true, event: 'itsm.auth_failed', profile, status: verdict.status, reason: verdict.reason }, 'ITSM webhook refused');
     return { kind: 'unauthenticated', status: verdict.status, reason: verdict.reason };
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(http.rawBody.toString('utf8'));
-  } catch {
-    return { kind: 'bad-request', reason: 'body is not JSON' };
-  }
-  const parsed = parseInbound(profile, body, deps.inbound);
+  const json = parseJsonBody(http.rawBody);
+  if (!json.ok) return { kind: 'bad-request', reason: json.reason };
+  const parsed = parseInbound(profile, json.value, deps.inbound);
   if (!parsed.ok) return { kind: 'bad-request', reason: parsed.error };
   const key = verdict.idempotencyKey ?? parsed.request.bodyIdempotencyKey;
   if (key === null) return { kind: 'bad-request', reason: 'no idempotency key' };

@@ -1,13 +1,12 @@
-// The standalone host's HTTP server (node:http): routes to the function handlers, with a body size cap and
-// errors normalised (an unexpected error is a 500 with no detail to the caller; the log has it).
+// The standalone host's HTTP server (node:http): routes to the function handlers, with each route's body size cap
+// (checked while reading: past it nothing more is buffered, and the answer is 413) and errors normalised (an
+// unexpected error is a 500 with no detail to the caller; the log has it).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Logger } from '../../app/ports.js';
 import type { HttpOutput } from '../../functions/definitions.js';
 import { matchRoute, type Route } from './router.js';
 import { readBody } from '../../adapters/http/readBody.js';
 import { keyMatches } from '../../functions/http.js';
-
-const MAX_BODY = 1_048_576 + 1024;
 
 function headersOf(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
@@ -48,7 +47,7 @@ export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?:
         return send({ status: 400, jsonBody: { error: 'malformed path' } });
       }
       if ('status' in match) return send({ status: match.status, jsonBody: { error: match.status === 404 ? 'not found' : 'method not allowed' } });
-      const rawBody = await readBody(req, MAX_BODY);
+      const rawBody = await readBody(req, match.route.maxBodyBytes);
       if (rawBody === null) return send({ status: 413, jsonBody: { error: 'body too large' } });
       send(await match.route.handler({ method: req.method ?? 'GET', params: match.params, query: url.searchParams, headers: headersOf(req), duplicatedHeaders: duplicatedOf(req), rawBody }));
     })().catch((err: unknown) => {

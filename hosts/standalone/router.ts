@@ -1,6 +1,6 @@
 // HTTP routing for the standalone host: the same routes as the Function App (under /api), plus the dashboard
 // at `/`. Routes use the Functions `{param}` syntax; matching is exact per segment.
-import type { FunctionDefinition, HttpInput, HttpOutput, HttpTrigger } from '../../functions/definitions.js';
+import { maxBodyBytesOf, type FunctionDefinition, type HttpInput, type HttpOutput, type HttpTrigger } from '../../functions/definitions.js';
 
 type HttpDefinition = Extract<FunctionDefinition, { trigger: HttpTrigger }>;
 
@@ -8,10 +8,12 @@ export interface Route {
   readonly methods: ReadonlySet<string>;
   readonly pattern: RegExp;
   readonly names: readonly string[];
+  /** Bodies above this are refused (413) while being read, before the handler runs. */
+  readonly maxBodyBytes: number;
   readonly handler: (req: HttpInput) => Promise<HttpOutput>;
 }
 
-export function compileRoute(prefix: string, route: string, methods: readonly string[], handler: Route['handler']): Route {
+export function compileRoute(prefix: string, route: string, methods: readonly string[], handler: Route['handler'], maxBodyBytes: number): Route {
   const names: string[] = [];
   const source = `${prefix}/${route}`
     .split('/')
@@ -25,7 +27,7 @@ export function compileRoute(prefix: string, route: string, methods: readonly st
       return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('/');
-  return { methods: new Set(methods), pattern: new RegExp(`^/${source}/?$`), names, handler };
+  return { methods: new Set(methods), pattern: new RegExp(`^/${source}/?$`), names, maxBodyBytes, handler };
 }
 
 export function routesOf(definitions: readonly FunctionDefinition[]): Route[] {
@@ -33,8 +35,9 @@ export function routesOf(definitions: readonly FunctionDefinition[]): Route[] {
   for (const def of definitions) {
     if (def.trigger.type !== 'http') continue;
     const http = def as HttpDefinition;
-    routes.push(compileRoute('api', http.trigger.route, http.trigger.methods, http.handler));
-    if (def.name === 'dashboard') routes.push(compileRoute('', '', http.trigger.methods, http.handler));
+    const limit = maxBodyBytesOf(http.trigger);
+    routes.push(compileRoute('api', http.trigger.route, http.trigger.methods, http.handler, limit));
+    if (def.name === 'dashboard') routes.push(compileRoute('', '', http.trigger.methods, http.handler, limit));
   }
   return routes;
 }

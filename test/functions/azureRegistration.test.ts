@@ -59,4 +59,14 @@ describe('Azure Functions registration', () => {
     ]);
     expect(calls['eventGrid']?.map(([name]) => name)).toEqual(['eventGridKeyVault']);
   });
+
+  it('applies the body limit of each route before its handler, as the standalone host does (the Functions host allows 100 MB)', async () => {
+    type Handler = (req: unknown) => Promise<{ status: number; jsonBody?: unknown }>;
+    const handlerOf = (name: string): Handler => calls['http']?.find(([n]) => n === name)?.[1]['handler'] as Handler;
+    const req = (bytes: number) => ({ method: 'POST', params: { id: 'orders-sql', profile: 'standard' }, query: new URLSearchParams(), headers: new Headers(), arrayBuffer: async () => new ArrayBuffer(bytes) });
+    // Refused before any service is built (building one would need Table Storage and Redis).
+    expect(await handlerOf('startRotation')(req(16 * 1024 + 1))).toEqual({ status: 413, jsonBody: { error: 'body too large' } });
+    expect(await handlerOf('itsmWebhook')(req(64 * 1024 + 1))).toEqual({ status: 413, jsonBody: { error: 'body too large' } });
+    expect(await handlerOf('eventGrid')(req(1_048_576 + 65_537))).toEqual({ status: 413, jsonBody: { error: 'body too large' } });
+  });
 });

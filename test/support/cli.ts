@@ -12,8 +12,9 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function keysteward(args: readonly string[]): CliResult {
+/** `env`, when given, is the child's whole environment (nothing inherited), so a test controls every setting. */
+export function keysteward(args: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}): CliResult {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` (npm test does it first)`);
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, ...(opts.env ? { env: opts.env } : {}) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

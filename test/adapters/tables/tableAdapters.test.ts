@@ -99,6 +99,27 @@ describe('TablePoisonStore', () => {
     expect(String(e.body)).toHaveLength(32_000);
   });
 
+  it('gives each further 1,000 records of one message a partition of its own, never colliding with another stream partition', async () => {
+    const table = uniqueTableName('poison');
+    const store = new TablePoisonStore(azurite().connection, { tableName: table });
+    await store.putMany([
+      poison({ partitionId: '3', sequenceNumber: 5, recordIndex: 999 }),
+      poison({ partitionId: '3', sequenceNumber: 5, recordIndex: 1_007 }),
+      poison({ partitionId: '3', sequenceNumber: 5, recordIndex: 2_000 }),
+      // A stream partition whose name looks like a bucket: its rows have indexes below 1,000, the bucket's do not.
+      poison({ partitionId: '3~1', sequenceNumber: 5, recordIndex: 7 }),
+    ]);
+    const keys: string[] = [];
+    for await (const e of raw(table).listEntities()) keys.push(`${e.partitionKey}/${e.rowKey}`);
+    expect(keys.sort()).toEqual([
+      'keyvault-audit-3/00000000000000000005-0000000999',
+      'keyvault-audit-3~1/00000000000000000005-0000000007',
+      'keyvault-audit-3~1/00000000000000000005-0000001007',
+      'keyvault-audit-3~2/00000000000000000005-0000002000',
+    ]);
+    expect((await store.list()).map((r) => `${r.partitionId}:${r.recordIndex}`).sort()).toEqual(['3:1007', '3:2000', '3:999', '3~1:7']);
+  });
+
   it('still stores records whose position is not a plain number (never loses one, I4)', async () => {
     const store = new TablePoisonStore(azurite().connection, { tableName: uniqueTableName('poison') });
     await store.put(poison({ sequenceNumber: -1, recordIndex: 0 }));

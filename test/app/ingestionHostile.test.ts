@@ -7,7 +7,7 @@ import { ingestMessages, poisonMessages, type IngestDeps } from '../../app/inges
 import { sweep } from '../../app/sweep.js';
 import { MemoryPoisonStore } from '../../app/fakes/memoryPoisonStore.js';
 import { MemoryStateStore } from '../../app/fakes/memoryStateStore.js';
-import type { PoisonRecord, PoisonStore, StateStore } from '../../app/ports.js';
+import type { PoisonRecord, PoisonStore, StateStore, StateRange } from '../../app/ports.js';
 import { MAX_JSON_DEPTH } from '../../app/jsonInput.js';
 import type { ProtectorSnapshot } from '../../domain/health/snapshot.js';
 import type { AlertMessage } from '../../domain/alerts/message.js';
@@ -63,6 +63,9 @@ class FailingStateStore implements StateStore {
       this.okSaves--;
       return this.inner.save(id, snapshot, etag);
     });
+  }
+  list(range: StateRange) {
+    return this.track(() => this.inner.list(range));
   }
 }
 

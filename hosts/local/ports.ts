@@ -58,8 +58,11 @@ export interface LocalProcess {
   tail(): string;
   /** Resolves true once a line of output matches `pattern`; false if the process exits or `timeoutMs` passes first. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<boolean>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
-  stop(graceMs?: number): Promise<void>;
+  /**
+   * `signal` (default SIGTERM; SIGKILL is a crash, SIGINT is Azurite's graceful stop that saves its data), then SIGKILL
+   * after `graceMs`; resolves once the process is gone.
+   */
+  stop(graceMs?: number, signal?: NodeJS.Signals): Promise<void>;
 }
 
 const TAIL_LINES = 20;
@@ -124,9 +127,9 @@ export function spawnLocal(name: string, command: string, args: readonly string[
         watchers.add(watch);
       });
     },
-    async stop(graceMs = 3_000) {
+    async stop(graceMs = 3_000, signal: NodeJS.Signals = 'SIGTERM') {
       if (gone) return;
-      child.kill('SIGTERM');
+      child.kill(signal);
       const timer = setTimeout(() => {
         if (!gone) child.kill('SIGKILL');
       }, graceMs);

@@ -67,13 +67,22 @@ export interface LocalProcess {
 
 const TAIL_LINES = 20;
 
-export function spawnLocal(name: string, command: string, args: readonly string[], opts: { cwd?: string } = {}): LocalProcess {
-  const child = spawn(command, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+export interface SpawnLocalOptions {
+  readonly cwd?: string;
+  /** Default this process's environment. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Every chunk of output (stdout and stderr) as it comes, e.g. to keep a process's whole log. */
+  readonly onOutput?: (text: string) => void;
+}
+
+export function spawnLocal(name: string, command: string, args: readonly string[], opts: SpawnLocalOptions = {}): LocalProcess {
+  const child = spawn(command, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   const lines: string[] = [];
   const watchers = new Set<(line: string | null) => void>();
   let error: NodeJS.ErrnoException | null = null;
   let gone = false;
   const keep = (chunk: Buffer): void => {
+    opts.onOutput?.(chunk.toString('utf8'));
     for (const line of chunk.toString('utf8').split(/\r?\n/)) {
       if (line.trim() === '') continue;
       lines.push(line);

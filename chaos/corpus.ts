@@ -65,32 +65,24 @@ export async function buildCorpus(parts: LocalParts): Promise<Corpus> {
   const everyone = estate.protectors.flatMap((p) => p.members.map((m) => m.principalId));
 
   const baseline = await during(everyone, () => traffic.tick());
-  const wusRecords = await during([wus.principalId], async () => {
-    kv.revoke(wus.vault, wus.principalId as string);
-    await traffic.tick();
-    await traffic.tick();
-    kv.grant(wus.vault, wus.principalId as string, [...READ]);
-    await traffic.tick();
-  });
-  const neuRecords = await during([neu.principalId], async () => {
-    kv.revoke(neu.vault, neu.principalId as string);
-    await traffic.tick();
-    await traffic.tick();
-    kv.grant(neu.vault, neu.principalId as string, [...READ]);
-  });
+  /** A member's grant removed, its next reads denied, and (when `restore`) the grant back and a read that succeeds. */
+  const revoked = (m: typeof wus, restore: boolean): Promise<unknown[]> =>
+    during([m.principalId], async () => {
+      kv.revoke(m.vault, m.principalId as string);
+      await traffic.tick();
+      await traffic.tick();
+      kv.grant(m.vault, m.principalId as string, [...READ]);
+      if (restore) await traffic.tick();
+    });
+  const wusRecords = await revoked(wus, true);
+  const neuRecords = await revoked(neu, false);
   const cosmosRecords = await during([catalog.principalId], async () => {
     kv.setNetworkAcls(catalog.vault, { defaultAction: 'Deny', bypass: 'None' });
     await traffic.tick();
     await traffic.tick();
     kv.setNetworkAcls(catalog.vault, null);
   });
-  const eusRecords = await during([eus.principalId], async () => {
-    kv.revoke(eus.vault, eus.principalId as string);
-    await traffic.tick();
-    await traffic.tick();
-    kv.grant(eus.vault, eus.principalId as string, [...READ]);
-    await traffic.tick();
-  });
+  const eusRecords = await revoked(eus, true);
   traffic.stop();
 
   // Key Vault tells Event Grid that the Always Encrypted key's current version expires in 20 days.

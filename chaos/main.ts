@@ -3,6 +3,8 @@
 // acknowledged — lets the stack finish what it accepted, reads the evidence, and prints ONE JSON line on stdout: the
 // counts (every one must be 0), what each phase did and how long it took (printed, never asserted), and the detail
 // behind any count that is not 0. Exit 1 when a count is not 0, 2 when the suite itself could not run.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TableAlertLedger } from '../adapters/tables/alertLedger.js';
 import { indexEstate } from '../domain/estate/index.js';
@@ -26,6 +28,7 @@ import { redisFaults } from './phases/redisFaults.js';
 import { twoHosts } from './phases/twoHosts.js';
 import { workerKill } from './phases/workerKill.js';
 import { startRig, type Rig } from './rig.js';
+import { ROOT } from './processes.js';
 
 const PHASES: readonly Phase[] = [workerKill, keyVaultStorm, hostKill, twoHosts, redisFaults, azuriteRestart, redelivery, hostile];
 
@@ -38,6 +41,14 @@ if (only && [...only].some((n) => !PHASES.some((p) => p.name === n))) {
 }
 const started = Date.now();
 const log = (line: string): void => void process.stderr.write(`chaos ${((Date.now() - started) / 1000).toFixed(1)}s: ${line}\n`);
+
+/** Every process's output, one file each, under .keysteward/chaos/ (for finding the cause of a count that is not 0). */
+async function saveLogs(rig: Rig): Promise<string> {
+  const dir = join(ROOT, '.keysteward', 'chaos', `${short ? 'short' : 'full'}-${new Date(started).toISOString().replace(/[:.]/g, '-')}`);
+  await mkdir(dir, { recursive: true });
+  for (const p of rig.processes.processes()) await writeFile(join(dir, `${p.name}.log`), p.output());
+  return relative(ROOT, dir);
+}
 
 /** Lets the stack finish what it acknowledged: every request ended, no alert left pending in the ledger. */
 async function drain(rig: Rig, ctx: PhaseContext, timeoutMs: number): Promise<PhaseDetail> {
@@ -163,6 +174,8 @@ async function main(): Promise<number> {
     };
     const i4 = results.eventsNeitherAppliedNorPoisoned;
     const ok = Object.values(counts).every((n) => n === 0);
+    const logs = await saveLogs(rig);
+    log(`every process's output is in ${logs}`);
     const line = {
       suite: 'chaos',
       mode: short ? 'short' : 'full',
@@ -183,6 +196,7 @@ async function main(): Promise<number> {
         scanned: { texts: texts.length, secrets: secrets.length },
         retireAttempts: history.retires.map((r) => `${r.phase} ${r.protector} ${r.vault}/${r.version.slice(0, 8)}…: ${r.status}`),
       },
+      logs,
       details: Object.fromEntries(Object.entries(results).filter(([, v]) => v.count > 0).map(([k, v]) => [k, v.details])),
       ms: Date.now() - started,
     };

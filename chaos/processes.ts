@@ -26,7 +26,10 @@ export interface KeystewardProcess {
 export class ProcessLog {
   private readonly all: KeystewardProcess[] = [];
 
-  spawn(name: string, command: ProcessKind, env: NodeJS.ProcessEnv): KeystewardProcess {
+  /** `name` the first time, `name.2`, `name.3`… for the processes started again under it. */
+  spawn(base: string, command: ProcessKind, env: NodeJS.ProcessEnv): KeystewardProcess {
+    const earlier = this.all.filter((p) => p.name === base || p.name.startsWith(`${base}.`)).length;
+    const name = earlier === 0 ? base : `${base}.${earlier + 1}`;
     const chunks: string[] = [];
     const proc = spawnLocal(name, process.execPath, ARGS[command], { cwd: ROOT, env, onOutput: (text) => chunks.push(text) });
     const p: KeystewardProcess = { name, command, process: proc, output: () => chunks.join('') };

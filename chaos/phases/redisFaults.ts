@@ -8,18 +8,23 @@ import { sleep } from '../api.js';
 import { envelopes } from '../corpus.js';
 import { hostOf, type Phase, type PhaseContext } from './phase.js';
 
-/** Starts a rotation, a rewrap campaign and a ServiceNow request, without waiting for them to end. */
-async function startWork(ctx: PhaseContext, label: string): Promise<{ rotation: string | null; rewrap: string | null; itsm: string[] }> {
+/** Starts a rotation, a rewrap campaign and a ServiceNow request (and asks to retire what the campaign still needs), without waiting for them to end. */
+async function startWork(ctx: PhaseContext, label: string): Promise<{ rotation: string | null; rewrap: string | null; itsm: string[]; retireWhileRewrapping: number }> {
   const a = hostOf(ctx, 'A');
   const b = ctx.rig.hosts.get('B') ?? a;
   const cards = ctx.rig.parts.estate.protectors.find((p) => p.id === 'cards-ae');
-  const toVersion = await ctx.actions.newVersion(cards?.members[0]?.vault ?? 'kv-demo-cosmos', cards?.keyName ?? 'cards-cmk');
+  const vault = cards?.members[0]?.vault ?? 'kv-demo-cosmos';
+  const key = cards?.keyName ?? 'cards-cmk';
+  const wrapping = ctx.rig.parts.kv.keyVersions(vault, key).filter((v) => v.enabled).at(-1)?.version ?? '';
+  const toVersion = await ctx.actions.newVersion(vault, key);
   const [rotation, rewrap, itsm] = await Promise.all([
     ctx.actions.rotate(a, 'billing-sql', label),
     ctx.actions.rewrap(b, 'cards-ae', toVersion, label),
     ctx.actions.itsm([b], ctx.actions.change('billing-sql'), 'billing-sql', label),
   ]);
-  return { rotation, rewrap, itsm };
+  // The version the campaign moves the client encryption keys away from, asked to be retired while it does (I3).
+  const retire = await ctx.actions.retire(a, 'cards-ae', vault, wrapping, label);
+  return { rotation, rewrap, itsm, retireWhileRewrapping: retire.status };
 }
 
 export const redisFaults: Phase = {

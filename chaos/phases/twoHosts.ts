@@ -27,7 +27,13 @@ export const twoHosts: Phase = {
       Promise.all(envelopes(ctx.corpus.scenarios.revokeRestoreEus, 3).map((e) => Promise.all(both.map((h) => ctx.actions.deliver('two-hosts', () => [h.url], [e]))))),
     ]);
     const runs = await Promise.all(started.map((id) => ctx.actions.waitForRun(id, ctx.short ? 45_000 : 90_000)));
+    // The version the primary used before (backups still need it): both hosts asked at once to retire it (I3).
+    const billing = ctx.rig.parts.estate.protectors.find((p) => p.id === 'billing-sql');
+    const vault = billing?.members.find((m) => m.role === 'primary')?.vault ?? '';
+    const previous = ctx.rig.parts.kv.keyVersions(vault, billing?.keyName ?? '').filter((v) => v.enabled).at(-2)?.version;
+    const retires = previous ? await Promise.all(both.map((h) => ctx.actions.retire(h, 'billing-sql', vault, previous, 'two-hosts'))) : [];
     return {
+      retirePrevious: retires.map((r) => r.status),
       concurrentStarts: starts.map((r) => r.status),
       runsStarted: started.length,
       runs: runs.map((r) => r?.status),

@@ -50,8 +50,8 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
   const ports = [tablePort, blobPort];
 
   let procs: LocalProcess[] = [];
-  const stopAll = async (signal: NodeJS.Signals): Promise<void> => {
-    await Promise.all(procs.map((p) => p.stop(3_000, signal)));
+  const stopAll = async (signal: NodeJS.Signals, graceMs = 3_000): Promise<void> => {
+    await Promise.all(procs.map((p) => p.stop(graceMs, signal)));
   };
   const close = async (): Promise<void> => {
     await stopAll('SIGTERM');
@@ -91,7 +91,8 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
     // SIGINT is Azurite's graceful stop: the table service saves its database (SIGTERM would lose up to 5 s of writes,
     // which Azure Table Storage never does).
     restart: async (downMs = 0) => {
-      await stopAll('SIGINT');
+      // A busy Azurite finishes what it is doing before it saves: give it time, or the last writes are lost.
+      await stopAll('SIGINT', 30_000);
       await new Promise((r) => setTimeout(r, downMs));
       await launch();
     },

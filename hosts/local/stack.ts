@@ -40,20 +40,11 @@ export interface LocalStackOptions {
   readonly redisUrl?: string;
 }
 
-export interface LocalStack {
+/** The local deployment with its host: the parts (LocalParts, below) and what runs on them. */
+export interface LocalStack extends Omit<LocalParts, 'env' | 'settings' | 'close'> {
   readonly host: RunningHost;
   readonly config: Config;
-  readonly estate: Estate;
-  readonly kv: KeyVaultEmulator;
-  readonly email: EmailCapture;
-  readonly logAnalytics: LogAnalyticsEmulator;
-  readonly armSql: ArmSqlEmulator;
-  readonly cosmos: CosmosEmulator;
-  readonly azurite: Azurite;
-  readonly redis: LocalRedis;
   readonly traffic: Traffic;
-  /** The ServiceNow and Jira emulators, with seeded changes. */
-  readonly itsm: LocalItsm;
   /** Hands every audit record not yet delivered to ingestion now; resolves when it is applied. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -82,6 +73,7 @@ export interface LocalParts {
   readonly cosmos: CosmosEmulator;
   readonly azurite: Azurite;
   readonly redis: LocalRedis;
+  /** The ServiceNow and Jira emulators, with seeded changes. */
   readonly itsm: LocalItsm;
   /** A host's settings for these parts (loadConfig's input, without PORT): what `keysteward serve` needs in its environment. */
   readonly env: Readonly<Record<string, string>>;

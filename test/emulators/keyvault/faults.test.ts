@@ -1,34 +1,23 @@
 // Injected faults: 429 and 5xx storms and latency, through the API and the admin endpoint, seen by the real SDK
 // (retries off, so every faulted answer is visible) and recorded in the audit log like any other answer.
 import { KeyClient } from '@azure/keyvault-keys';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalEmulatorCredential } from '../../../adapters/azure/localCredential.js';
-import type { DevCertificate } from '../../../emulators/certs.js';
 import type { KeyVaultEmulator } from '../../../emulators/keyvault/index.js';
 import { InjectedFaults } from '../../../emulators/keyvault/faults.js';
-import { ADMIN, adminUrl, devCert, rawRequest, restError, sdkPolicies, startEmulator } from './support.js';
+import { ADMIN, adminUrl, rawRequest, restError, sdkPolicies, useEmulatorPerTest } from './support.js';
 
-let cert: DevCertificate;
-let kv: KeyVaultEmulator | undefined;
-
-beforeAll(async () => {
-  cert = await devCert();
-});
-
-afterEach(async () => {
-  await kv?.close();
-  kv = undefined;
-});
+const emulators = useEmulatorPerTest();
 
 async function started(): Promise<KeyVaultEmulator> {
-  const em = (kv = await startEmulator(cert, { vaults: [{ name: 'kv-a' }, { name: 'kv-b' }] }));
+  const em = await emulators.start({ vaults: [{ name: 'kv-a' }, { name: 'kv-b' }] });
   em.grant('kv-a', ADMIN.oid, 'all');
   em.grant('kv-b', ADMIN.oid, 'all');
   return em;
 }
 
 const client = (em: KeyVaultEmulator, vault: string): KeyClient =>
-  new KeyClient(em.vaultUrl(vault), new LocalEmulatorCredential(ADMIN), { additionalPolicies: sdkPolicies(cert), retryOptions: { maxRetries: 0 } });
+  new KeyClient(em.vaultUrl(vault), new LocalEmulatorCredential(ADMIN), { additionalPolicies: sdkPolicies(emulators.cert()), retryOptions: { maxRetries: 0 } });
 
 describe('injected faults', () => {
   it('a 429 storm of n requests answers Throttled with Retry-After, audited, then the vault works again', async () => {
@@ -58,6 +47,7 @@ describe('injected faults', () => {
   it('the admin endpoint injects a timed 500 storm and latency, lists them, refuses invalid ones and clears them', async () => {
     const em = await started();
     await client(em, 'kv-a').createRsaKey('k');
+    const cert = emulators.cert();
     const post = async (body: unknown) => rawRequest(cert, adminUrl(em, '/_admin/faults'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post({ status: 418 })).status).toBe(400);
     expect((await post({ latencyMs: 10, vaults: ['kv-nope'] })).status).toBe(404);

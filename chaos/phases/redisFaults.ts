@@ -47,12 +47,11 @@ export const redisFaults: Phase = {
     ctx.log('redis: restarted from its AOF');
     const afterKill = await Promise.all([killed, firstAlerts]);
 
-    // FLUSHALL while the second round of work is under way.
+    // FLUSHALL the moment the second round of work is acknowledged (its jobs just queued), with alerts in flight.
     await sleep(1_000);
     await ctx.snapshotRedis('redis: before FLUSHALL');
-    const flushed = startWork(ctx, 'redis-flush');
+    const flushedWork = await startWork(ctx, 'redis-flush');
     const moreAlerts = ctx.actions.deliver('redis', () => ctx.rig.urls(), batches.slice(half), { parallel: 1 });
-    await sleep(800);
     const client = createRedis(redis.url, { name: 'keysteward-chaos', onError: () => undefined });
     try {
       await client.flushall();
@@ -60,7 +59,7 @@ export const redisFaults: Phase = {
       client.disconnect();
     }
     ctx.log('redis: FLUSHALL');
-    const afterFlush = await Promise.all([flushed, moreAlerts]);
+    const afterFlush = [flushedWork, await moreAlerts] as const;
     const waits = [afterKill[0].rotation, afterFlush[0].rotation].filter((id): id is string => id !== null).map((id) => ctx.actions.waitForRun(id, ctx.short ? 60_000 : 120_000));
     const runs = await Promise.all(waits);
     return {

@@ -232,13 +232,23 @@ export async function runSpans(actions: Actions, ids: Iterable<string>): Promise
 
 /** Every secret the suite knows of: webhook secrets and tokens, API and Event Grid keys, account keys, passwords, the
  * private members of every key version, and client encryption keys (wrapped and unwrapped). */
-/** The plaintext of every client encryption key (base64), unwrapped by the operator: what must never leave memory. */
-export async function dekPlaintexts(rig: Rig): Promise<string[]> {
+/**
+ * The plaintext of every client encryption key (base64), unwrapped by the operator: what must never leave memory.
+ * A key that cannot be unwrapped (its wrapping version disabled too early, I3) is counted, not scanned for.
+ */
+export async function dekPlaintexts(rig: Rig): Promise<{ plaintexts: string[]; unreadable: number }> {
   const wrapper = createKeyWrapper({ credential: new LocalEmulatorCredential(LOCAL_ADMIN), additionalPolicies: localPolicies() });
-  const out: string[] = [];
+  const plaintexts: string[] = [];
+  let unreadable = 0;
   for (const db of cekDatabases(rig))
-    for (const c of rig.parts.cosmos.ceks(db)) out.push((await wrapper.unwrap(c.keyWrapMetadata.value, 'RSA-OAEP', c.wrappedDataEncryptionKey)).toString('base64'));
-  return out;
+    for (const c of rig.parts.cosmos.ceks(db)) {
+      try {
+        plaintexts.push((await wrapper.unwrap(c.keyWrapMetadata.value, 'RSA-OAEP', c.wrappedDataEncryptionKey)).toString('base64'));
+      } catch {
+        unreadable++;
+      }
+    }
+  return { plaintexts, unreadable };
 }
 
 export function knownSecrets(rig: Rig, baseline: Baseline, dekPlaintexts: readonly string[]): Secret[] {

@@ -152,7 +152,8 @@ async function main(): Promise<number> {
       ...redisScans,
       ...(await evidence.redisTexts(rig.redis.url, 'at the end')),
     ];
-    const secrets = evidence.knownSecrets(rig, baseline, await evidence.dekPlaintexts(rig));
+    const deks = await evidence.dekPlaintexts(rig);
+    const secrets = evidence.knownSecrets(rig, baseline, deks.plaintexts);
 
     const results = {
       acknowledgedRequestsLost: checks.lostRequests(requests.outcomes),
@@ -193,7 +194,7 @@ async function main(): Promise<number> {
         emails: rig.parts.email.messages().length,
         poisonRows: stored.poisonBodies.length,
         cleanRun: { fed: clean.fed, refused: clean.refused },
-        scanned: { texts: texts.length, secrets: secrets.length },
+        scanned: { texts: texts.length, secrets: secrets.length, clientEncryptionKeysUnreadable: deks.unreadable },
         retireAttempts: history.retires.map((r) => `${r.phase} ${r.protector} ${r.vault}/${r.version.slice(0, 8)}…: ${r.status}`),
       },
       logs,

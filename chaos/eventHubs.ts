@@ -18,7 +18,7 @@ export interface EventHubsBatch {
 
 export interface EventHubsDriver {
   /** Delivers until the handler resolves (acknowledged: the batch goes in the history) or `attempts` run out. */
-  deliver(phase: string, batch: EventHubsBatch, opts?: { attempts?: number; timeoutMs?: number }): Promise<{ acknowledged: boolean; statuses: number[] }>;
+  deliver(phase: string, batch: EventHubsBatch, opts?: { attempts?: number; timeoutMs?: number }): Promise<{ acknowledged: boolean; statuses: number[]; error?: string }>;
   /** The Event Hubs host process (started on first use). */
   process(): KeystewardProcess | null;
   /** Whether the host still answers (killed and started again when it does not). */
@@ -42,6 +42,7 @@ export function eventHubsDriver(rig: Rig, history: History): EventHubsDriver {
       await start();
       const attempts = opts.attempts ?? 3;
       const statuses: number[] = [];
+      let error: string | undefined;
       for (let attempt = 1; attempt <= attempts; attempt++) {
         const input = {
           messages: batch.messages,
@@ -52,6 +53,7 @@ export function eventHubsDriver(rig: Rig, history: History): EventHubsDriver {
         };
         const r = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input), timeoutMs: opts.timeoutMs ?? 60_000 });
         statuses.push(r.status);
+        error = r.error;
         if (r.status === 200) {
           const records = batch.messages.filter((m) => typeof m !== 'string').flatMap((m) => (Array.isArray((m as { records?: unknown }).records) ? (m as { records: unknown[] }).records : [m]));
           const rawMessages = batch.messages.filter((m): m is string => typeof m === 'string');
@@ -61,7 +63,7 @@ export function eventHubsDriver(rig: Rig, history: History): EventHubsDriver {
         if (r.status === 0 && proc?.process.exited()) break; // the host died on it: reported by the caller
       }
       history.unacknowledged++;
-      return { acknowledged: false, statuses };
+      return { acknowledged: false, statuses, ...(error ? { error } : {}) };
     },
     process: () => proc,
     async alive() {

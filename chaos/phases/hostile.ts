@@ -94,7 +94,7 @@ export const hostile: Phase = {
     for (const [what, message, sequence] of [[`Event Hubs message of ${EVENTS} malformed records`, { records: malformed }, 1], ['Event Hubs message of 1 MiB nested JSON', nested, 2]] as const) {
       const t0 = Date.now();
       const hub = await ctx.eventHubs.deliver('hostile-input', { partitionId: 'chaos-hostile', messages: [message], firstSequence: sequence }, { attempts: 1, timeoutMs: 30_000 });
-      probes.push({ what, status: hub.statuses[0] ?? 0, ms: Date.now() - t0 });
+      probes.push({ what, status: hub.statuses[0] ?? 0, ms: Date.now() - t0, ...(hub.error ? { error: hub.error } : {}) });
       if (!(await ctx.eventHubs.alive())) {
         down.push(`the Event Hubs host after ${what}`);
         await recover(ctx);

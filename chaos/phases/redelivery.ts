@@ -55,7 +55,7 @@ export const redelivery: Phase = {
       records: all.length,
       eventHubsBatches: { inOrder: `${acked.inOrder}/${first.length}`, replay: `${acked.replay}/${replay.length}`, shuffledDuplicated: `${acked.shuffledDuplicated}/${third.length}` },
       eventGridDeliveries: gridAcked,
-      via: 'Event Hubs trigger handler (functions/list.ts kvAudit) on an in-process keysteward instance; Event Grid route on hosts A and B',
+      via: 'the Event Hubs trigger handler (functions/list.ts kvAudit) in the suite\'s Event Hubs host process (chaos/eventHubsHost.ts); the Event Grid route of hosts A and B',
     };
   },
 };

@@ -15,7 +15,8 @@ import { TableDekStore } from '../adapters/dekstore/tableDekStore.js';
 import { createRewrapQueue, startRewrapWorker } from '../adapters/queue/rewrapQueue.js';
 import { RedisVaultBudget } from '../adapters/redis/vaultBudget.js';
 import { RedisClaimClock } from '../adapters/redis/claimClock.js';
-import type { RewrapStatus } from '../app/rewrap/rewrapJobs.js';
+import { campaignStatus, reconcileCampaigns, type RewrapStatus } from '../app/rewrap/rewrapJobs.js';
+import { TableCampaignLedger } from '../adapters/tables/rewrapCampaigns.js';
 import { startRewrap, type RewrapArgs, type StartRewrapResult } from '../app/rewrap/startRewrap.js';
 import { sustainableRatePerSec, type VaultCeiling } from '../domain/rewrap/budget.js';
 import { disableOldVersion, type DisableResult } from '../app/retirement/disableVersion.js';
@@ -49,7 +50,7 @@ export interface RotationServices {
   /** Disables an old key version behind the retirement gate; refuses with the blockers while anything needs it. */
   retire(protectorId: string, vault: string, version: string): Promise<DisableResult | null>;
   start(protectorId: string, options: StartOptions): Promise<StartResult>;
-  /** Re-queues running runs whose jobs Redis lost; returns their ids. */
+  /** Re-queues running runs and open rewrap campaigns whose jobs Redis lost; returns their ids. */
   reconcileQueue(): Promise<string[]>;
   get(id: string): Promise<RotationRun | null>;
   /** Queues a DEK rewrap campaign onto `toVersion` (the same campaign, when already queued or running). */
@@ -128,16 +129,18 @@ export function createRotationServices(input: {
   const keyAdmin = createKeyAdmin({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies });
   const deks = new TableDekStore(input.tables);
   const rewraps = createRewrapQueue({ connection: input.redis, prefix });
+  // Rewrap campaigns are recorded in Table Storage before they are acknowledged: Redis may lose the job (I6).
+  const campaigns = new TableCampaignLedger(input.tables);
   const rewrapWorker = input.worker
     ? startRewrapWorker(
-        { estate: input.estate, catalogs, deks, wrapper, budget, clock: input.clock, logger: input.log, vaultBudgetPerSec: config.REWRAP_VAULT_UNITS_PER_SEC, concurrency: config.REWRAP_CONCURRENCY },
+        { estate: input.estate, catalogs, deks, wrapper, budget, clock: input.clock, logger: input.log, vaultBudgetPerSec: config.REWRAP_VAULT_UNITS_PER_SEC, concurrency: config.REWRAP_CONCURRENCY, ledger: campaigns },
         { connection: input.redis, prefix },
       )
     : null;
   return {
     worker,
-    startRewrap: (protectorId, args) => startRewrap({ estate: input.estate, queue: rewraps, vaultUrl }, protectorId, args),
-    getRewrap: (id) => rewraps.get(id),
+    startRewrap: (protectorId, args) => startRewrap({ estate: input.estate, queue: rewraps, ledger: campaigns, clock: input.clock, vaultUrl }, protectorId, args),
+    getRewrap: (id) => campaignStatus({ queue: rewraps, ledger: campaigns }, id),
     retire: async (protectorId, vault, version) => {
       const protector = input.estate.protectors.find((p) => p.id === protectorId);
       if (!protector) return null;
@@ -153,7 +156,9 @@ export function createRotationServices(input: {
       for (const g of await queue.givenUp(running)) {
         await abandonStep(deps, g.runId, g.n, g.reason).catch((err: unknown) => input.log.error({ rotation: g.runId, step: g.n, error: err instanceof Error ? err.message : String(err) }, 'could not mark the rotation failed'));
       }
-      return requeued;
+      const campaignsRequeued = await reconcileCampaigns({ queue: rewraps, ledger: campaigns, clock: input.clock });
+      if (campaignsRequeued.length > 0) input.log.warn({ campaigns: campaignsRequeued }, 'rewrap campaigns re-queued: their jobs were missing from Redis');
+      return [...requeued, ...campaignsRequeued];
     },
     get: async (id) => (await ledger.get(id))?.run ?? null,
     close: async () => {

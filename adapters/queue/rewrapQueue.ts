@@ -103,7 +103,13 @@ export function startRewrapWorker(deps: RewrapJobDeps, o: RewrapWorkerOptions): 
     },
     { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 2, lockDuration: o.lockDurationMs ?? 60_000, maxStalledCount: 3 },
   );
-  worker.on('failed', (job, err) => deps.logger.warn({ job: job?.id, attempts: job?.attemptsMade, error: err.message }, 'rewrap campaign attempt failed'));
+  worker.on('failed', (job, err) => {
+    deps.logger.warn({ job: job?.id, attempts: job?.attemptsMade, error: err.message }, 'rewrap campaign attempt failed');
+    // Out of attempts (a stopped campaign recorded its own end): the ledger must say it failed, or it stays open.
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError) && err.name !== 'UnrecoverableError') {
+      void deps.ledger?.close(job.data.id, { state: 'failed', summary: null, error: err.message.slice(0, 500) }, new Date(deps.clock.now()).toISOString()).catch(() => undefined);
+    }
+  });
   worker.on('error', (err) => deps.logger.error({ error: err.message }, 'rewrap worker error'));
   return worker;
 }

@@ -1,8 +1,10 @@
-// Asking for a rewrap campaign (API, CLI): validate it against the estate, then queue it — the same campaign when it
-// is already queued or running (its id names protector, vault and versions).
+// Asking for a rewrap campaign (API, CLI): validate it against the estate, record it in the durable campaign ledger,
+// then queue it — the same campaign when it is already queued or running (its id names protector, vault and
+// versions). Recorded before it is queued, so an acknowledged campaign outlives Redis (I6).
 import type { Estate } from '../../domain/estate/model.js';
 import { buildRewrapRequest } from '../../domain/rewrap/request.js';
-import type { RewrapQueue, RewrapStatus } from './rewrapJobs.js';
+import type { Clock } from '../ports.js';
+import type { CampaignLedger, RewrapQueue, RewrapStatus } from './rewrapJobs.js';
 
 export interface RewrapArgs {
   readonly toVersion: string;
@@ -14,8 +16,17 @@ export type StartRewrapResult =
   | { readonly kind: 'unknown-protector' | 'bad-request'; readonly error: string }
   | { readonly kind: 'queued'; readonly status: RewrapStatus };
 
-export async function startRewrap(deps: { readonly estate: Estate; readonly queue: RewrapQueue; readonly vaultUrl: (vault: string) => string }, protectorId: string, args: RewrapArgs): Promise<StartRewrapResult> {
+export interface StartRewrapDeps {
+  readonly estate: Estate;
+  readonly queue: RewrapQueue;
+  readonly ledger: CampaignLedger;
+  readonly clock: Clock;
+  readonly vaultUrl: (vault: string) => string;
+}
+
+export async function startRewrap(deps: StartRewrapDeps, protectorId: string, args: RewrapArgs): Promise<StartRewrapResult> {
   const built = buildRewrapRequest(deps.estate, protectorId, args, deps.vaultUrl);
   if (!built.ok) return { kind: built.kind, error: built.error };
+  await deps.ledger.open(built.request, new Date(deps.clock.now()).toISOString());
   return { kind: 'queued', status: await deps.queue.enqueue(built.request) };
 }

@@ -1,6 +1,8 @@
-// Admin HTTP API on host `localhost` (not a vault host), for people trying the local demo: revoke or grant a
-// principal's key permissions, close or open a vault's firewall, and read the audit log. JSON in and out.
+// Admin HTTP API on host `localhost` (not a vault host), for people trying the local demo and for fault suites:
+// revoke or grant a principal's key permissions, close or open a vault's firewall, read the audit log, and inject
+// faults (429 / 5xx storms, latency: POST /_admin/faults, GET to list them, DELETE to end them). JSON in and out.
 import { permissionsOf } from './access.js';
+import { validateFault, type KeyVaultFault } from './faults.js';
 import type { KeyVaultEmulator, NetworkAcls } from './types.js';
 
 export interface AdminResponse {
@@ -8,7 +10,10 @@ export interface AdminResponse {
   readonly body: unknown;
 }
 
-type AdminTarget = Pick<KeyVaultEmulator, 'grant' | 'revoke' | 'setNetworkAcls' | 'auditLog'> & { hasVault(vault: string): boolean };
+type AdminTarget = Pick<KeyVaultEmulator, 'grant' | 'revoke' | 'setNetworkAcls' | 'auditLog' | 'inject' | 'clearFaults'> & {
+  hasVault(vault: string): boolean;
+  faults(): KeyVaultFault[];
+};
 
 const fail = (status: number, message: string): AdminResponse => ({ status, body: { error: message } });
 
@@ -37,6 +42,7 @@ export function handleAdmin(method: string, url: URL, raw: Buffer, target: Admin
     const log = target.auditLog();
     return { status: 200, body: { records: log.slice(since), next: log.length } };
   }
+  if (url.pathname === '/_admin/faults') return handleFaults(method, raw, target);
   const m = /^\/_admin\/vaults\/([^/]+)\/(revoke|grant|network)$/.exec(url.pathname);
   if (!m?.[1] || !m[2]) return fail(404, 'no such admin endpoint');
   if (method !== 'POST') return fail(405, 'use POST');
@@ -69,4 +75,22 @@ export function handleAdmin(method: string, url: URL, raw: Buffer, target: Admin
   if (permissions === 'all') target.revoke(vault, principalId);
   else target.revoke(vault, principalId, permissions);
   return { status: 200, body: { vault, principalId, revoked: permissions } };
+}
+
+function handleFaults(method: string, raw: Buffer, target: AdminTarget): AdminResponse {
+  if (method === 'GET') return { status: 200, body: { faults: target.faults() } };
+  if (method === 'DELETE') {
+    target.clearFaults();
+    return { status: 200, body: { faults: [] } };
+  }
+  if (method !== 'POST') return fail(405, 'use GET, POST or DELETE');
+  const body = parseJson(raw);
+  if (!body) return fail(400, 'body must be a JSON object');
+  const fault = body as KeyVaultFault;
+  const problem = validateFault(fault);
+  if (problem) return fail(400, problem);
+  const unknown = fault.vaults?.find((v) => !target.hasVault(v.toLowerCase()));
+  if (unknown !== undefined) return fail(404, `unknown vault ${unknown}`);
+  target.inject(fault);
+  return { status: 200, body: { faults: target.faults() } };
 }

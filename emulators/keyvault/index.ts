@@ -3,8 +3,10 @@
 export { startKeyVaultEmulator, defaultResourceId } from './server.js';
 export { CHALLENGE_RESOURCE } from './vaultService.js';
 export { ALL_KEY_PERMISSIONS } from './types.js';
+export type { KeyVaultFault } from './faults.js';
 export type {
   AuditKeyProperties,
+  EmulatedKeyVersion,
   AuditProperties,
   AuditRecord,
   EmulatedVault,

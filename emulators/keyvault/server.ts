@@ -10,7 +10,8 @@ import type { TLSSocket } from 'node:tls';
 import { handleAdmin } from './admin.js';
 import { VaultState } from './store.js';
 import { resolveLimits } from './throttle.js';
-import type { AuditRecord, EmulatedVault, KeyPermission, KeyVaultEmulator, KeyVaultEmulatorOptions, NetworkAcls } from './types.js';
+import { InjectedFaults } from './faults.js';
+import type { AuditRecord, EmulatedKeyVersion, EmulatedVault, KeyPermission, KeyVaultEmulator, KeyVaultEmulatorOptions, NetworkAcls } from './types.js';
 import { VaultService, type VaultResponse } from './vaultService.js';
 import { listenOnLoopback } from '../listen.js';
 
@@ -47,6 +48,7 @@ export async function startKeyVaultEmulator(o: KeyVaultEmulatorOptions): Promise
   const trusted = new Map<string, string>();
   let port = 0;
   const services = new Map<string, VaultService>();
+  const faults = new InjectedFaults(clock);
 
   const record = (r: AuditRecord): void => {
     log.push(r);
@@ -70,6 +72,7 @@ export async function startKeyVaultEmulator(o: KeyVaultEmulatorOptions): Promise
         newVersionId: o.newVersionId ?? (() => randomBytes(16).toString('hex')),
         trustedServiceOf: (oid) => trusted.get(oid.toLowerCase()),
         record,
+        faults,
       }),
     );
   }
@@ -94,6 +97,18 @@ export async function startKeyVaultEmulator(o: KeyVaultEmulatorOptions): Promise
       trusted.set(oid.toLowerCase(), service);
     },
     auditLog: () => log,
+    inject: (fault) => faults.inject(fault),
+    clearFaults: () => faults.clear(),
+    keyVersions: (vault, key) => {
+      const state = serviceOf(vault).state;
+      const stored = state.key(key) ?? state.deleted.get(key.toLowerCase())?.key;
+      return (stored?.versions ?? []).map((v): EmulatedKeyVersion => {
+        const jwk = v.material.privateKey.export({ format: 'jwk' });
+        const privateParts: Record<string, string> = {};
+        for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const) if (typeof jwk[m] === 'string') privateParts[m] = jwk[m];
+        return { version: v.version, kid: state.kid(stored?.name ?? key, v.version), enabled: v.enabled, created: v.created, tags: { ...v.tags }, n: v.material.n, e: v.material.e, privateParts };
+      });
+    },
     close: () => close(server),
   };
 
@@ -105,7 +120,7 @@ export async function startKeyVaultEmulator(o: KeyVaultEmulatorOptions): Promise
     if (body === null) return send(res, json(413, { error: { code: 'BadParameter', message: 'The request body is too large.' } }));
     if (!hostname.endsWith(VAULT_HOST_SUFFIX)) {
       const url = new URL(req.url ?? '/', 'https://localhost');
-      return send(res, json(...toPair(handleAdmin(req.method ?? 'GET', url, body, { ...api, hasVault: (v) => services.has(v) }))));
+      return send(res, json(...toPair(handleAdmin(req.method ?? 'GET', url, body, { ...api, hasVault: (v) => services.has(v), faults: () => faults.list() }))));
     }
     const service = services.get(hostname.slice(0, -VAULT_HOST_SUFFIX.length));
     // In Azure an unknown vault name does not resolve at all; here the host resolves, so say so plainly. No vault, no audit log.

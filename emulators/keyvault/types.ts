@@ -1,3 +1,5 @@
+import type { KeyVaultFault } from './faults.js';
+
 // Public types of the Key Vault emulator (DESIGN.md §6). The audit record type mirrors the real `AuditEvent`
 // schema (azure-formats.md §1.1/§1.2); its field order is the order the builder writes, see audit.ts.
 
@@ -79,6 +81,21 @@ export interface KeyVaultEmulatorOptions {
   readonly newVersionId?: () => string;
 }
 
+/** A stored key version as a test or a fault suite sees it (emulator only: it includes the private key members). */
+export interface EmulatedKeyVersion {
+  readonly version: string;
+  readonly kid: string;
+  readonly enabled: boolean;
+  /** Epoch seconds. */
+  readonly created: number;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Public members (base64url). */
+  readonly n: string;
+  readonly e: string;
+  /** The private JWK members d, p, q, dp, dq, qi (base64url): what must never appear anywhere outside the vault. */
+  readonly privateParts: Readonly<Record<string, string>>;
+}
+
 export interface KeyVaultEmulator {
   readonly port: number;
   /** `https://<vault>.vault.localhost:<port>/` */
@@ -90,6 +107,12 @@ export interface KeyVaultEmulator {
   /** Callers (by oid) that pass a `bypass: AzureServices` firewall as trusted services, e.g. 'Microsoft.Sql'. */
   setTrustedService(principalOid: string, service: string): void;
   auditLog(): readonly AuditRecord[];
+  /** Adds an injected fault (a 429 or 5xx storm, latency); see faults.ts. Throws Error when it is invalid. */
+  inject(fault: KeyVaultFault): void;
+  /** Ends every injected fault. */
+  clearFaults(): void;
+  /** Every version of a key (creation order), deleted keys included; [] when the vault has no such key. */
+  keyVersions(vault: string, key: string): EmulatedKeyVersion[];
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
-// One vault's request pipeline, in Key Vault's order: authentication (401 challenge) → firewall → throttling →
-// authorization → the operation. Every request ends in exactly one audit record, whatever its outcome.
+// One vault's request pipeline, in Key Vault's order: authentication (401 challenge) → firewall → injected faults →
+// throttling → authorization → the operation. Every request ends in exactly one audit record, whatever its outcome.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { readLocalToken } from '../../adapters/azure/localCredential.js';
@@ -11,6 +11,7 @@ import { costOf, HANDLERS } from './operations.js';
 import { parseRoute, type Route } from './routes.js';
 import type { VaultState } from './store.js';
 import { VaultThrottle, type ResolvedLimits } from './throttle.js';
+import type { InjectedFaults } from './faults.js';
 import type { AuditRecord } from './types.js';
 
 /** The challenge resource: request hosts (`<vault>.vault.localhost`) end with `.vault.localhost`, so the SDK's
@@ -48,6 +49,8 @@ export interface ServiceEnv {
   readonly trustedServiceOf: (oid: string) => string | undefined;
   /** Appends the record to the log and hands it to onAudit, before the response is written. */
   readonly record: (record: AuditRecord) => void;
+  /** Injected 429/5xx storms and latency, shared by every vault of the emulator. */
+  readonly faults?: InjectedFaults;
 }
 
 /** What the pipeline learned about a request, for its audit record. */
@@ -128,6 +131,10 @@ export class VaultService {
     const wall = firewall(this.state.config, this.env.trustedServiceOf(caller.oid));
     if (!wall.allowed) throw firewallDenial(this.state.config, caller, req.callerIp);
     if (wall.trustedService !== undefined) trace.trustedService = wall.trustedService;
+
+    const fault = this.env.faults?.take(this.state.config.name);
+    if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    if (fault?.error) throw fault.error;
 
     const body = parseBody(req.body);
     const wait = this.throttle.take(nowMs, costOf(this.env.limits, this.state, route, body));

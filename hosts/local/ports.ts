@@ -58,19 +58,31 @@ export interface LocalProcess {
   tail(): string;
   /** Resolves true once a line of output matches `pattern`; false if the process exits or `timeoutMs` passes first. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<boolean>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
-  stop(graceMs?: number): Promise<void>;
+  /**
+   * `signal` (default SIGTERM; SIGKILL is a crash, SIGINT is Azurite's graceful stop that saves its data), then SIGKILL
+   * after `graceMs`; resolves once the process is gone.
+   */
+  stop(graceMs?: number, signal?: NodeJS.Signals): Promise<void>;
 }
 
 const TAIL_LINES = 20;
 
-export function spawnLocal(name: string, command: string, args: readonly string[], opts: { cwd?: string } = {}): LocalProcess {
-  const child = spawn(command, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+export interface SpawnLocalOptions {
+  readonly cwd?: string;
+  /** Default this process's environment. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Every chunk of output (stdout and stderr) as it comes, e.g. to keep a process's whole log. */
+  readonly onOutput?: (text: string) => void;
+}
+
+export function spawnLocal(name: string, command: string, args: readonly string[], opts: SpawnLocalOptions = {}): LocalProcess {
+  const child = spawn(command, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   const lines: string[] = [];
   const watchers = new Set<(line: string | null) => void>();
   let error: NodeJS.ErrnoException | null = null;
   let gone = false;
   const keep = (chunk: Buffer): void => {
+    opts.onOutput?.(chunk.toString('utf8'));
     for (const line of chunk.toString('utf8').split(/\r?\n/)) {
       if (line.trim() === '') continue;
       lines.push(line);
@@ -124,9 +136,9 @@ export function spawnLocal(name: string, command: string, args: readonly string[
         watchers.add(watch);
       });
     },
-    async stop(graceMs = 3_000) {
+    async stop(graceMs = 3_000, signal: NodeJS.Signals = 'SIGTERM') {
       if (gone) return;
-      child.kill('SIGTERM');
+      child.kill(signal);
       const timer = setTimeout(() => {
         if (!gone) child.kill('SIGKILL');
       }, graceMs);

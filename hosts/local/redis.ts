@@ -1,7 +1,7 @@
 // Finds a Redis for local runs and tests: REDIS_URL when set; else the machine's Redis on 127.0.0.1:6379
 // (the project's machines run one); else a private, non-persistent redis-server from PATH on a free port.
 import { connect } from 'node:net';
-import { freePort, spawnLocal, waitForPort } from './ports.js';
+import { freePort, spawnLocal, waitForPort, type LocalProcess } from './ports.js';
 
 export interface LocalRedis {
   readonly url: string;
@@ -31,17 +31,60 @@ export async function connectRedisForLocal(opts: LocalRedisOptions = {}): Promis
     return { url: probeUrl, started: false, close: async () => {} };
   }
 
-  const port = await freePort();
-  // No persistence: the private server holds test data only and must leave no files behind.
-  const proc = spawnLocal('redis-server', 'redis-server', ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1']);
-  const up = (await waitForPort(port, { timeoutMs: 10_000, isDead: () => proc.exited() })) && (await answersPing('127.0.0.1', port, 2_000));
-  if (!up) {
-    const err = proc.spawnError();
-    await proc.stop();
-    if (err?.code === 'ENOENT') throw new Error(`No Redis answers at ${probe.host} and redis-server is not on PATH: ${INSTALL_HINT}.`);
-    throw new Error(`No Redis answers at ${probe.host} and a private redis-server did not start (${err?.message ?? 'no PONG'}):\n${proc.tail()}`);
+  try {
+    const own = await startPrivateRedis();
+    return { url: own.url, started: true, close: () => own.close() };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`No Redis answers at ${probe.host} and redis-server is not on PATH: ${INSTALL_HINT}.`);
+    throw new Error(`No Redis answers at ${probe.host} and a private redis-server did not start (${(err as Error).message})`);
   }
-  return { url: `redis://127.0.0.1:${port}`, started: true, close: () => proc.stop() };
+}
+
+export interface PrivateRedisOptions {
+  /** Default a free port. */
+  readonly port?: number;
+  /** With a directory: AOF persistence there (appendfsync everysec, as production should run). Without: none. */
+  readonly dir?: string;
+}
+
+/** A redis-server of the caller's own: crashed, restarted and flushed at will without touching the machine's Redis. */
+export interface PrivateRedis extends LocalRedis {
+  readonly port: number;
+  /** kill -9: gone at once; what AOF had not yet written is lost, as in a real crash. */
+  crash(): Promise<void>;
+  /** Starts it again on the same port and directory (after crash(), or after close()). */
+  start(): Promise<void>;
+}
+
+export async function startPrivateRedis(opts: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+  const port = opts.port ?? (await freePort());
+  // No persistence without a directory: the server then holds test data only and must leave no files behind.
+  const persistence = opts.dir ? ['--dir', opts.dir, '--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no'];
+  let proc: LocalProcess | null = null;
+  const start = async (): Promise<void> => {
+    const p = spawnLocal('redis-server', 'redis-server', ['--save', '', ...persistence, '--port', String(port), '--bind', '127.0.0.1']);
+    const up = (await waitForPort(port, { timeoutMs: 10_000, isDead: () => p.exited() })) && (await answersPing('127.0.0.1', port, 2_000));
+    if (!up) {
+      const err = p.spawnError();
+      await p.stop();
+      if (err) throw err;
+      throw new Error(`redis-server did not answer PING on port ${port}:\n${p.tail()}`);
+    }
+    proc = p;
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    started: true,
+    start,
+    crash: async () => {
+      await proc?.stop(0, 'SIGKILL');
+    },
+    close: async () => {
+      await proc?.stop();
+    },
+  };
 }
 
 /** A raw RESP PING: no client library, so a missing server costs one refused connection and no log noise. */

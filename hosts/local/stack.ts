@@ -1,6 +1,8 @@
 // The whole local deployment in one call — Redis, Azurite, the Key Vault / ACS Email / Log Analytics emulators,
 // seeded vaults, simulated member traffic and the standalone host — with the emulators' audit records fed into
 // ingestion as Event Hubs batches would be. Used by `npm start`, the end-to-end tests and the bench.
+// startLocalParts is the same deployment without the host, for callers that run `keysteward serve` and
+// `keysteward worker` as processes of their own (npm run chaos).
 import { randomUUID } from 'node:crypto';
 import { auditRecordToAzkvRow, startLogAnalyticsEmulator, type LogAnalyticsEmulator } from '../../emulators/loganalytics/index.js';
 import { startEmailCapture, type EmailCapture } from '../../emulators/email/index.js';
@@ -38,9 +40,31 @@ export interface LocalStackOptions {
   readonly redisUrl?: string;
 }
 
-export interface LocalStack {
+/** The local deployment with its host: the parts (LocalParts, below) and what runs on them. */
+export interface LocalStack extends Omit<LocalParts, 'env' | 'settings' | 'close'> {
   readonly host: RunningHost;
   readonly config: Config;
+  readonly traffic: Traffic;
+  /** Hands every audit record not yet delivered to ingestion now; resolves when it is applied. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const LOCAL_WORKSPACE = 'local-workspace';
+
+export interface LocalPartsOptions {
+  readonly estatePath: string;
+  /** A Redis of the caller's; default the machine's, or one started. */
+  readonly redisUrl?: string;
+  /** An Azurite of the caller's (it stays the caller's: close() leaves it running); default one started here. */
+  readonly azurite?: Azurite;
+  /** Each Key Vault audit record as the emulator writes it (what Event Hubs would carry). Must not throw. */
+  readonly onAudit?: (record: AuditRecord) => void;
+}
+
+/** Everything a keysteward host talks to locally — Redis, Azurite, the emulators, seeded — without the host itself. */
+export interface LocalParts {
+  /** The estate as the host must read it (its Cosmos endpoints pointing at the emulator). */
   readonly estate: Estate;
   readonly kv: KeyVaultEmulator;
   readonly email: EmailCapture;
@@ -49,17 +73,16 @@ export interface LocalStack {
   readonly cosmos: CosmosEmulator;
   readonly azurite: Azurite;
   readonly redis: LocalRedis;
-  readonly traffic: Traffic;
   /** The ServiceNow and Jira emulators, with seeded changes. */
   readonly itsm: LocalItsm;
-  /** Hands every audit record not yet delivered to ingestion now; resolves when it is applied. */
-  flush(): Promise<void>;
+  /** A host's settings for these parts (loadConfig's input, without PORT): what `keysteward serve` needs in its environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** App settings the estate names (the Cosmos account key): a host reads them through `settings`, a process from its environment. */
+  readonly settings: ReadonlyMap<string, string>;
   close(): Promise<void>;
 }
 
-export const LOCAL_WORKSPACE = 'local-workspace';
-
-export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+export async function startLocalParts(options: LocalPartsOptions): Promise<LocalParts> {
   const cert = await ensureDevCertificate();
   if (process.env['NODE_EXTRA_CA_CERTS'] !== cert.caPath) {
     throw new Error(`the local stack needs NODE_EXTRA_CA_CERTS=${cert.caPath} set before Node starts (npm start and npm test do it)`);
@@ -73,16 +96,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const redisUrl = options.redisUrl ?? process.env['REDIS_URL'];
     const redis = await connectRedisForLocal(redisUrl ? { url: redisUrl } : {});
     closers.push(() => redis.close());
-    const azurite = await startAzurite();
-    closers.push(() => azurite.close());
+    const azurite = options.azurite ?? (await startAzurite());
+    if (!options.azurite) closers.push(() => azurite.close());
 
-    const pending: AuditRecord[] = [];
     const kv = await startKeyVaultEmulator({
       tls: { cert: cert.certPem, key: cert.keyPem },
       vaults: [...given.vaults.values()].map((v) => ({ name: v.name, ...(v.region ? { region: v.region } : {}), ...(v.resourceId ? { resourceId: v.resourceId } : {}) })),
-      onAudit: (record) => {
-        pending.push(record);
-      },
+      ...(options.onAudit ? { onAudit: options.onAudit } : {}),
     });
     closers.push(() => kv.close());
     const email = await startEmailCapture({ tls: { certPem: cert.certPem, keyPem: cert.keyPem } });
@@ -104,11 +124,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const itsm = await startLocalItsm(cert, estate.protectors.find((p) => p.kind === 'sql-tde')?.id ?? estate.protectors[0]?.id ?? 'orders-sql');
     closers.push(() => itsm.close());
 
-    const config = loadConfig({
-      ...process.env,
+    const env: Record<string, string> = {
       KEYSTEWARD_MODE: 'local',
       KEYSTEWARD_ESTATE: cosmos.estatePath,
-      PORT: String(options.port ?? 7071),
       STORAGE_CONNECTION_STRING: azurite.connectionString,
       REDIS_URL: redis.url,
       ACS_CONNECTION_STRING: email.connectionString,
@@ -122,9 +140,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Each local stack gets its own Redis namespace: budgets and leases of one run never leak into another.
       REDIS_KEY_PREFIX: `keysteward-local-${randomUUID().slice(0, 8)}:`,
       ...itsm.env,
-      ...(options.env ?? {}),
-    });
-    const host = await serve(config, { ...(options.log ? { log: options.log } : {}), timers: options.timers ?? true, settings: (name) => cosmos.settings.get(name) ?? process.env[name] });
+    };
+    return { estate, kv, email, logAnalytics, armSql, cosmos: cosmos.emulator, azurite, redis, itsm, env, settings: cosmos.settings, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const pending: AuditRecord[] = [];
+  const parts = await startLocalParts({
+    estatePath: options.estatePath,
+    ...(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
+    onAudit: (record) => {
+      pending.push(record);
+    },
+  });
+  const closers: Array<() => Promise<void>> = [() => parts.close()];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const config = loadConfig({ ...process.env, ...parts.env, PORT: String(options.port ?? 7071), ...(options.env ?? {}) });
+    const host = await serve(config, { ...(options.log ? { log: options.log } : {}), timers: options.timers ?? true, settings: (name) => parts.settings.get(name) ?? process.env[name] });
     closers.push(() => host.close());
 
     // The Event Hubs stand-in: one partition, batches of whatever accumulated, delivered in order.
@@ -147,10 +186,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       clearInterval(feed);
       await delivering;
     });
-    const traffic = simulateMemberTraffic(kv, estate, options.trafficEveryMs ?? 15_000);
+    const traffic = simulateMemberTraffic(parts.kv, parts.estate, options.trafficEveryMs ?? 15_000);
     closers.push(async () => traffic.stop());
 
-    return { host, config, estate, kv, email, logAnalytics, armSql, cosmos: cosmos.emulator, azurite, redis, traffic, itsm, flush: deliver, close: closeAll };
+    const { env: _env, settings: _settings, close: _close, ...rest } = parts;
+    return { ...rest, host, config, traffic, flush: deliver, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

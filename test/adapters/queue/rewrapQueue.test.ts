@@ -10,7 +10,9 @@ import { silentLogger } from '../../../adapters/logging/logger.js';
 import { MemoryCekCatalog } from '../../../app/rewrap/memoryCekCatalog.js';
 import { MemoryDekStore } from '../../../app/rewrap/memoryDekStore.js';
 import { KeyOperationError } from '../../../app/rewrap/ports.js';
-import type { RewrapJobDeps, RewrapStatus } from '../../../app/rewrap/rewrapJobs.js';
+import { campaignStatus, reconcileCampaigns, type RewrapJobDeps, type RewrapStatus } from '../../../app/rewrap/rewrapJobs.js';
+import { MemoryCampaignLedger } from '../../../app/rewrap/memoryCampaignLedger.js';
+import { startRewrap } from '../../../app/rewrap/startRewrap.js';
 import { buildRewrapRequest, type RewrapRequest } from '../../../domain/rewrap/request.js';
 import { FakeKeyWrapper } from '../../app/rewrap/support.js';
 import { estateFrom } from '../../support/estates.js';
@@ -52,7 +54,8 @@ afterEach(async () => {
 function rig(catalog: MemoryCekCatalog) {
   const r = redis();
   const prefix = `${r.prefix()}bull`;
-  const deps: RewrapJobDeps = { estate, catalogs: { open: () => catalog, close: () => undefined }, deks: new MemoryDekStore(), wrapper, clock: { now: () => Date.now() }, logger: silentLogger, vaultBudgetPerSec: 100_000, concurrency: 4 };
+  const ledger = new MemoryCampaignLedger();
+  const deps: RewrapJobDeps = { estate, catalogs: { open: () => catalog, close: () => undefined }, deks: new MemoryDekStore(), wrapper, clock: { now: () => Date.now() }, logger: silentLogger, vaultBudgetPerSec: 100_000, concurrency: 4, ledger };
   const queue = createRewrapQueue({ connection: r.redis, prefix });
   queues.push(queue);
   const start = () => {
@@ -60,7 +63,7 @@ function rig(catalog: MemoryCekCatalog) {
     workers.push(w);
     return w;
   };
-  return { queue, start, r, prefix };
+  return { queue, start, r, prefix, ledger, deps };
 }
 
 function request(): RewrapRequest {
@@ -131,5 +134,41 @@ describe('rewrap queue', () => {
   it('an unknown campaign id is null', async () => {
     const { queue } = rig(new MemoryCekCatalog());
     expect(await queue.get('rewrap-none')).toBeNull();
+  });
+
+  it('I6: a campaign acknowledged before Redis lost its job is still known, is queued again by the reconciler, and completes', async () => {
+    const catalog = seeded(6);
+    const { queue, start, r, prefix, ledger, deps } = rig(catalog);
+    const clock = { now: () => Date.now() };
+    const started = await startRewrap({ estate, queue, ledger, clock, vaultUrl: () => 'https://kv-ae.vault.azure.net/' }, 'cards-ae', { toVersion: V2 });
+    if (started.kind !== 'queued') throw new Error(started.kind);
+    const id = started.status.request.id;
+    // What a FLUSHALL (or a failover that lost writes) leaves: no job at all.
+    const keys = await r.redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await r.redis.del(...keys);
+    expect(await queue.get(id)).toBeNull();
+    expect(await campaignStatus({ queue, ledger }, id)).toMatchObject({ state: 'queued', request: { id } });
+    expect(await reconcileCampaigns({ queue, ledger, clock })).toEqual([id]);
+    start();
+    await until(() => campaignStatus({ queue, ledger }, id), (s) => s.state === 'completed');
+    expect((await catalog.list('cards')).items.every((c) => c.kekKid === kid(V2))).toBe(true);
+    expect(await ledger.get(id)).toMatchObject({ state: 'completed', summary: { rewrapped: 6, complete: true } });
+    // Once it ended and Redis forgot it again, the ledger still answers, and the reconciler leaves it alone.
+    await r.redis.del(...(await r.redis.keys(`${prefix}:*`)));
+    expect(await campaignStatus({ queue, ledger }, id)).toMatchObject({ state: 'completed', summary: { rewrapped: 6 } });
+    expect(await reconcileCampaigns({ queue, ledger, clock })).toEqual([]);
+    expect(deps.ledger).toBe(ledger);
+  });
+
+  it('a stopped campaign is recorded failed in the ledger, so the reconciler does not queue it again', async () => {
+    const { queue, start, ledger } = rig(seeded(2));
+    wrapper.fault = ({ op, kid: k }) => (op === 'unwrap' && k === kid(V1) ? new KeyOperationError('denied', 'Key Vault unwrapKey failed: 403 Forbidden', 403) : null);
+    const req = request();
+    await ledger.open(req, new Date().toISOString());
+    await queue.enqueue(req);
+    start();
+    await until(() => queue.get(req.id), (s) => s.state === 'failed');
+    expect(await ledger.get(req.id)).toMatchObject({ state: 'failed', error: 'campaign stopped: access_denied' });
+    expect(await ledger.listOpen()).toEqual([]);
   });
 });

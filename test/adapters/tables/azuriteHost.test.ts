@@ -4,6 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { startAzurite } from '../../../hosts/local/azurite.js';
 import { waitForPort } from '../../../hosts/local/ports.js';
@@ -45,6 +46,21 @@ describe('startAzurite', () => {
       expect((await readdir(dir)).length).toBeGreaterThan(0); // Azurite's metadata files
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('restart keeps the data written just before it (a graceful stop saves the table database) and the same ports', async () => {
+    const azurite = await startAzurite();
+    try {
+      const table = TableClient.fromConnectionString(azurite.connectionString, 'restartcheck', { allowInsecureConnection: true });
+      await table.createTable();
+      for (let i = 0; i < 20; i++) await table.createEntity({ partitionKey: 'p', rowKey: String(i), n: i });
+      await azurite.restart(50);
+      const rows: number[] = [];
+      for await (const e of table.listEntities<{ n: number }>()) rows.push(e.n);
+      expect(rows.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    } finally {
+      await azurite.close();
     }
   });
 });

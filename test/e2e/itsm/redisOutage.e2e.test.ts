@@ -5,47 +5,38 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../adapters/logging/logger.js';
 import { LOCAL_ITSM } from '../../../hosts/local/itsmSecrets.js';
-import { freePort, spawnLocal, waitForPort, type LocalProcess } from '../../../hosts/local/ports.js';
+import { waitForPort } from '../../../hosts/local/ports.js';
+import { startPrivateRedis, type PrivateRedis } from '../../../hosts/local/redis.js';
 import { startLocalStack, type LocalStack } from '../../../hosts/local/stack.js';
 import { ESTATE, getRequest, startWorker, versionCounts, waitForState } from './support.js';
 
-let port: number;
-let redis: LocalProcess;
+let redis: PrivateRedis;
 let stack: LocalStack;
 let worker: ChildProcess;
 
-async function startRedis(): Promise<LocalProcess> {
-  const proc = spawnLocal('redis-server', 'redis-server', ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1']);
-  if (!(await waitForPort(port, { timeoutMs: 10_000, isDead: () => proc.exited() }))) throw new Error(`redis-server did not start: ${proc.tail()}`);
-  return proc;
-}
-
 beforeAll(async () => {
-  port = await freePort();
-  redis = await startRedis();
-  stack = await startLocalStack({ estatePath: ESTATE, port: 0, log: silentLogger, trafficEveryMs: 0, timers: false, feedIntervalMs: 60_000, redisUrl: `redis://127.0.0.1:${port}`, env: { ROTATION_WORKER: 'false' } });
+  redis = await startPrivateRedis();
+  stack = await startLocalStack({ estatePath: ESTATE, port: 0, log: silentLogger, trafficEveryMs: 0, timers: false, feedIntervalMs: 60_000, redisUrl: redis.url, env: { ROTATION_WORKER: 'false' } });
   worker = startWorker(stack);
 }, 60_000);
 
 afterAll(async () => {
   worker?.kill('SIGTERM');
   await stack?.close();
-  await redis?.stop();
+  await redis?.close();
 });
 
 describe('a webhook while Redis is down', () => {
   it('is acknowledged, and rotates once Redis is back (one new version per vault)', async () => {
     const before = await versionCounts(stack);
-    await new Promise<void>((resolve) => {
-      redis.stop(0).then(resolve, resolve); // SIGTERM then SIGKILL at once: Redis gone, nothing saved
-    });
-    expect(await waitForPort(port, { timeoutMs: 300 })).toBe(false); // really down
+    await redis.crash(); // kill -9: Redis gone, nothing saved
+    expect(await waitForPort(redis.port, { timeoutMs: 300 })).toBe(false); // really down
     const sent = await stack.itsm.servicenow.sendRotationRequest({ url: `${stack.host.url}/api/itsm/standard`, secret: LOCAL_ITSM.standardSecret, change: 'CHG0030001', protector: 'orders-sql' });
     expect('status' in sent && sent.status).toBe(202);
     const id = (JSON.parse((sent as { body: string }).body) as { id: string }).id;
     expect((await getRequest(stack, id)).state).toBe('pending-approval'); // durable, from Table Storage, with Redis dead
 
-    redis = await startRedis(); // back, and empty
+    await redis.start(); // back, and empty
     const done = await waitForState(stack, id, 'completed', 120_000);
     expect(done.history.map((h) => h.state)).toEqual(['pending-approval', 'approved', 'running', 'completed']);
     const after = await versionCounts(stack);

@@ -10,6 +10,7 @@ import { LocalEmulatorCredential, type LocalPrincipal } from '../../../adapters/
 import { localPolicies } from '../../../adapters/azure/localNetwork.js';
 import { DEFAULT_CERT_DIR, ensureDevCertificate, type DevCertificate } from '../../../emulators/certs.js';
 import { startKeyVaultEmulator, type KeyVaultEmulator, type KeyVaultEmulatorOptions } from '../../../emulators/keyvault/index.js';
+import { afterEach, beforeAll } from 'vitest';
 
 export const TENANT = '7d3f1c2a-5b4e-4c6d-9a8b-0e1f2a3b4c5d';
 
@@ -58,6 +59,27 @@ export function sdkPolicies(cert: DevCertificate): Policies {
 
 export async function startEmulator(cert: DevCertificate, o: Omit<KeyVaultEmulatorOptions, 'tls'>): Promise<KeyVaultEmulator> {
   return startKeyVaultEmulator({ tls: { cert: cert.certPem, key: cert.keyPem }, tenantId: TENANT, ...o });
+}
+
+/** The dev certificate (read once) and an emulator per test, closed after it: call the getters inside tests. */
+export function useEmulatorPerTest(): { cert(): DevCertificate; start(o: Omit<KeyVaultEmulatorOptions, 'tls'>): Promise<KeyVaultEmulator> } {
+  let cert: DevCertificate | null = null;
+  let current: KeyVaultEmulator | null = null;
+  beforeAll(async () => {
+    cert = await devCert();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = null;
+  });
+  const certOf = (): DevCertificate => {
+    if (!cert) throw new Error('useEmulatorPerTest(): call the getters inside a test');
+    return cert;
+  };
+  return {
+    cert: certOf,
+    start: async (o) => (current = await startEmulator(certOf(), o)),
+  };
 }
 
 // Fresh options per client: the SDK's CryptographyClient mutates the options object it is given

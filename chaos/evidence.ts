@@ -178,8 +178,9 @@ export async function protectorViews(api: HostClient, ids: readonly string[]): P
   for (const id of ids) {
     const r = await api.get(`/api/protectors/${id}`);
     if (r.status !== 200) throw new Error(`GET /api/protectors/${id} answered ${r.status}`);
-    const body = r.body as { incidents: Incident[]; findingList: Finding[] };
-    out.set(id, { incidents: body.incidents, findings: body.findingList });
+    const body = r.body as { incidents: Array<Incident & { alerts?: unknown }>; findingList: Finding[] };
+    // The state is the incidents and findings; how their alerts were delivered is not (the clean run sends none).
+    out.set(id, { incidents: body.incidents.map(({ alerts: _delivery, ...incident }) => incident), findings: body.findingList });
   }
   return out;
 }

@@ -56,17 +56,32 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
     const recorded = await deps.ledger.get(options.runId);
     if (recorded) return recorded.run.status === 'refused' ? { kind: 'refused', run: recorded.run } : { kind: 'started', run: recorded.run };
   }
-  const plan = await planNow(deps, protectorId);
-  if (!plan) return { kind: 'unknown-protector' };
-  if (options.dryRun) return { kind: 'dry-run', plan };
-  const nowIso = new Date(deps.clock.now()).toISOString();
+  if (!deps.estate.protectors.some((p) => p.id === protectorId)) return { kind: 'unknown-protector' };
+  if (options.dryRun) {
+    const plan = await planNow(deps, protectorId);
+    return plan ? { kind: 'dry-run', plan } : { kind: 'unknown-protector' };
+  }
   const id = options.runId ?? rotationId(protectorId, deps.clock.now(), randomBytes(4).toString('hex'));
-  const run = newRun(plan, id, options.requestedBy, nowIso, options.origin);
+  // The lock before the plan: while another rotation of the protector runs, its half-imported versions would fail this
+  // plan's geo-consistency check — that request must wait (busy), not be refused for the other run's work in progress.
+  if (!(await deps.ledger.acquireLock(protectorId, id))) return { kind: 'busy', protector: protectorId };
+  let run: RotationRun;
+  try {
+    const plan = await planNow(deps, protectorId);
+    if (!plan) {
+      await deps.ledger.releaseLock(protectorId, id);
+      return { kind: 'unknown-protector' };
+    }
+    run = newRun(plan, id, options.requestedBy, new Date(deps.clock.now()).toISOString(), options.origin);
+  } catch (err) {
+    await deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
+    throw err;
+  }
   if (run.status === 'refused') {
     await deps.ledger.create(run);
+    await deps.ledger.releaseLock(protectorId, id);
     return { kind: 'refused', run };
   }
-  if (!(await deps.ledger.acquireLock(protectorId, run.id))) return { kind: 'busy', protector: protectorId };
   const created = await deps.ledger.create(run);
   if (!created.ok) {
     // Only a derived id can collide: the same caller, racing itself. Its run stands; this attempt adds nothing.

@@ -90,34 +90,37 @@ describe('Azurite ETag behaviour the adapters rely on', () => {
 });
 
 describe('TablePoisonStore', () => {
-  it('keys records by source-partition and padded sequence-index, and bounds the body', async () => {
+  it('stores a message’s rejected records as pages keyed by source-partition and padded sequence-first index, bodies bounded', async () => {
     const table = uniqueTableName('poison');
     const store = new TablePoisonStore(azurite().connection, { tableName: table });
     await store.put(poison({ partitionId: '3', sequenceNumber: 42, recordIndex: 7, body: 'b'.repeat(40_000) }));
     const e = await raw(table).getEntity<Record<string, unknown>>('keyvault-audit-3', '00000000000000000042-0000000007');
-    expect(e).toMatchObject({ sequenceNumber: '42', recordIndex: '7', bodyChars: 40_000 });
-    expect(String(e.body)).toHaveLength(32_000);
+    expect(e).toMatchObject({ sequenceNumber: '42', recordChunks: 2 });
+    const [record] = await store.list();
+    expect(record?.body).toHaveLength(32_000);
   });
 
-  it('gives each further 1,000 records of one message a partition of its own, never colliding with another stream partition', async () => {
+  it('one hostile message of 100,000 malformed records is a handful of entities, every record listed back', async () => {
     const table = uniqueTableName('poison');
     const store = new TablePoisonStore(azurite().connection, { tableName: table });
-    await store.putMany([
-      poison({ partitionId: '3', sequenceNumber: 5, recordIndex: 999 }),
-      poison({ partitionId: '3', sequenceNumber: 5, recordIndex: 1_007 }),
-      poison({ partitionId: '3', sequenceNumber: 5, recordIndex: 2_000 }),
-      // A stream partition whose name looks like a bucket: its rows have indexes below 1,000, the bucket's do not.
-      poison({ partitionId: '3~1', sequenceNumber: 5, recordIndex: 7 }),
-    ]);
-    const keys: string[] = [];
-    for await (const e of raw(table).listEntities()) keys.push(`${e.partitionKey}/${e.rowKey}`);
-    expect(keys.sort()).toEqual([
-      'keyvault-audit-3/00000000000000000005-0000000999',
-      'keyvault-audit-3~1/00000000000000000005-0000000007',
-      'keyvault-audit-3~1/00000000000000000005-0000001007',
-      'keyvault-audit-3~2/00000000000000000005-0000002000',
-    ]);
-    expect((await store.list()).map((r) => `${r.partitionId}:${r.recordIndex}`).sort()).toEqual(['3:1007', '3:2000', '3:999', '3~1:7']);
+    const records = Array.from({ length: 100_000 }, (_, i) => poison({ source: 'unknown', partitionId: 'eventgrid', sequenceNumber: 9, recordIndex: i, reason: 'not an object', body: '"x"' }));
+    await store.putMany(records);
+    let entities = 0;
+    for await (const _e of raw(table).listEntities()) entities++;
+    expect(entities).toBeGreaterThan(1);
+    expect(entities).toBeLessThan(20);
+    const listed = await store.list(200_000);
+    expect(listed).toHaveLength(100_000);
+    expect(listed.map((r) => r.recordIndex)).toEqual(records.map((r) => r.recordIndex));
+  });
+
+  it('a position stored by put and again inside a page of putMany is listed once, as written last', async () => {
+    const store = new TablePoisonStore(azurite().connection, { tableName: uniqueTableName('poison') });
+    await store.put(poison({ recordIndex: 7, reason: 'alone' }));
+    await store.putMany(Array.from({ length: 10 }, (_, i) => poison({ recordIndex: i, reason: 'in a page' })));
+    const listed = await store.list();
+    expect(listed.map((r) => r.recordIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(listed.find((r) => r.recordIndex === 7)?.reason).toBe('in a page');
   });
 
   it('still stores records whose position is not a plain number (never loses one, I4)', async () => {

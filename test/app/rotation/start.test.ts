@@ -1,0 +1,81 @@
+// Starting a rotation while another of the same protector is half done (found by npm run chaos): the running one has
+// imported its new version into the secondary's vault but not yet the primary's, so a plan made now fails its
+// geo-consistency check. The second request must wait (busy) — an ITSM request then stays open and retries — not be
+// refused for the first run's work in progress; once that run ends, the same inconsistency is a real refusal.
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../adapters/logging/logger.js';
+import { FakeClaimClock } from '../../../app/fakes/fakeClaimClock.js';
+import { MemoryStateStore } from '../../../app/fakes/memoryStateStore.js';
+import { MemoryRotationLedger } from '../../../app/rotation/memoryLedger.js';
+import type { RotationKeys } from '../../../app/rotation/ports.js';
+import { startRotation, type StartDeps } from '../../../app/rotation/start.js';
+import type { InventoryVersion } from '../../../domain/estate/model.js';
+import type { RotationRun } from '../../../domain/rotation/run.js';
+import { estateFrom } from '../../support/estates.js';
+
+const SUB = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers';
+const estate = estateFrom({
+  vaults: [
+    { name: 'kv-eus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
+    { name: 'kv-wus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
+  ],
+  protectors: [
+    {
+      id: 'orders',
+      kind: 'sql-tde',
+      keyName: 'orders-tde',
+      members: [
+        { role: 'primary', resourceId: `${SUB}/eus`, vault: 'kv-eus' },
+        { role: 'secondary', resourceId: `${SUB}/wus`, vault: 'kv-wus' },
+      ],
+      rotation: { every: 'P90D', strategy: 'import', keySize: 2048 },
+    },
+  ],
+});
+
+const version = (n: number, thumbprint: string): InventoryVersion => ({ version: n.toString(16).padStart(32, '0'), thumbprint, enabled: true, exp: null, nbf: null, created: n, kty: 'RSA', size: 2048, tags: {} });
+const OLD = 'o'.repeat(43);
+const NEW = 'n'.repeat(43);
+
+/** The secondary's vault already holds the new material; the primary's does not yet. */
+const halfImported: Pick<RotationKeys, 'listVersions'> = {
+  listVersions: async (vault) => (vault === 'kv-wus' ? [version(1, OLD), version(3, NEW)] : [version(2, OLD)]),
+};
+
+function deps(ledger: MemoryRotationLedger): StartDeps & { queued: RotationRun[] } {
+  const queued: RotationRun[] = [];
+  const now = Date.parse('2026-12-06T04:00:00Z');
+  return {
+    queued,
+    estate,
+    ledger,
+    keys: halfImported as RotationKeys,
+    protectors: { getProtector: async () => ({ serverKeyName: 'x', kid: null, serverKeyType: 'AzureKeyVault' }), addServerKey: async () => undefined, setProtector: async () => undefined },
+    clock: { now: () => now },
+    claimClock: new FakeClaimClock(now),
+    log: silentLogger,
+    vaultUrl: (v) => `https://${v}.vault.azure.net/`,
+    state: new MemoryStateStore(),
+    queue: { enqueue: async (run) => void queued.push(run) },
+  };
+}
+
+describe('startRotation while another rotation of the protector is half done', () => {
+  it('is busy (the request waits) — not refused, and nothing is recorded or queued', async () => {
+    const ledger = new MemoryRotationLedger();
+    expect(await ledger.acquireLock('orders', 'rot-orders-running-1')).toBe(true);
+    const d = deps(ledger);
+    expect(await startRotation(d, 'orders', { requestedBy: 'itsm' })).toEqual({ kind: 'busy', protector: 'orders' });
+    expect(d.queued).toEqual([]);
+    expect(await ledger.listRunning()).toEqual([]);
+  });
+
+  it('once the other run released the protector, the same inconsistency refuses the plan (geo-consistency) and frees the lock', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = deps(ledger);
+    const result = await startRotation(d, 'orders', { requestedBy: 'itsm' });
+    expect(result.kind).toBe('refused');
+    if (result.kind === 'refused') expect(result.run.preflight.filter((c) => !c.ok).map((c) => c.check)).toContain('geo-consistency');
+    expect(await ledger.acquireLock('orders', 'rot-orders-next-1')).toBe(true);
+  });
+});

@@ -55,12 +55,13 @@ function parseBody(body: unknown): JsonParse {
 const MAX_POISON_BODY = 32_000;
 
 /**
- * The raw record as text for the poison table. A value handed over already parsed may nest deeper than
+ * The raw record as text for the poison table: a message's own text as it came, a record of a parsed message as JSON
+ * (a record `"x"` stays `"x"`, distinct from the text x). A value handed over already parsed may nest deeper than
  * JSON.stringify can recurse (a stack overflow would fail the whole batch, forever): it is described, not stored.
  */
-function bodyText(value: unknown): string {
+function bodyText(value: unknown, parsed = false): string {
   let text: string;
-  if (typeof value === 'string') text = value;
+  if (typeof value === 'string') text = parsed ? JSON.stringify(value) : value;
   else if (Buffer.isBuffer(value)) text = value.toString('utf8');
   else if (jsonValueTooDeep(value)) text = `(not stored: ${tooDeepReason()})`;
   else {
@@ -78,16 +79,16 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
   const summary: IngestSummary = { records: 0, matched: 0, ignored: 0, rejected: 0, protectorsChanged: 0, conflicts: 0, alertsClaimed: 0 };
   const poison: PoisonRecord[] = [];
   const receivedAt = new Date(deps.clock.now()).toISOString();
-  const reject = (m: IngestMessage, recordIndex: number, source: PoisonRecord['source'], reason: string, raw: unknown): void => {
+  const reject = (m: IngestMessage, recordIndex: number, source: PoisonRecord['source'], reason: string, body: string): void => {
     summary.rejected++;
-    poison.push({ source, partitionId: m.partitionId, offset: m.offset, sequenceNumber: m.sequenceNumber, recordIndex, reason, body: bodyText(raw), receivedAt });
+    poison.push({ source, partitionId: m.partitionId, offset: m.offset, sequenceNumber: m.sequenceNumber, recordIndex, reason, body, receivedAt });
   };
 
   for (const m of messages) {
     const parsed = parseBody(m.body);
     if (!parsed.ok) {
       summary.records++;
-      reject(m, 0, 'unknown', parsed.reason, m.body);
+      reject(m, 0, 'unknown', parsed.reason, bodyText(m.body));
       continue;
     }
     let recordIndex = 0;
@@ -95,7 +96,7 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
       summary.records++;
       const result = normaliseRecord(record);
       if (result.status === 'rejected') {
-        reject(m, recordIndex, (result.source ?? 'unknown') as EventSource | 'unknown', result.reason, record);
+        reject(m, recordIndex, (result.source ?? 'unknown') as EventSource | 'unknown', result.reason, bodyText(record, true));
       } else if (result.status === 'ignored') {
         summary.ignored++;
       } else {

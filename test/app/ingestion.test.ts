@@ -76,6 +76,13 @@ describe('ingestion → alerts', () => {
     expect(h.notifier.sent.map((m) => m.subject)).toEqual(clean.notifier.sent.map((m) => m.subject));
   });
 
+  it('a poisoned record is kept as the JSON it was (a string record stays quoted); a message that is not JSON is kept as its text', async () => {
+    const h = harness(estate, '2026-03-03T02:18:30Z');
+    await ingestMessages(h.deps, [message({ records: ['00042', 7, null] }, '4'), message('not json at all', '4')]);
+    const bodies = (await h.poison.list()).map((p) => p.body).sort();
+    expect(bodies).toEqual(['"00042"', '7', 'not json at all', 'null'].sort());
+  });
+
   it('the sweep announces stages reached by time alone, and escalates before the autoheal deadline', async () => {
     const h = harness(estate, '2026-03-03T02:18:00Z');
     await ingestMessages(h.deps, [message(denial)]);

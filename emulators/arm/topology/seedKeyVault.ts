@@ -3,7 +3,8 @@
 // `VersionFeed`). A geo-group's members hold one key material in their own vaults, so thumbprints agree across the
 // group; materials are drawn from a small pool of RSA-2048 keys (generating one per protector would take minutes),
 // so two protectors may share material — nothing compares material across protectors. Each member's key-reading
-// principal is granted get/wrapKey/unwrapKey on its vault. Private key parts exist only inside this module.
+// principal is granted get/wrapKey/unwrapKey on its vault (and passes a firewall as its service, Microsoft.Sql or
+// Microsoft.DocumentDB, a trusted one). Private key parts exist only inside this module.
 import { generateKeyPair, randomBytes, type JsonWebKey } from 'node:crypto';
 import { KeyClient, type JsonWebKey as SdkJsonWebKey, type KeyClientOptions } from '@azure/keyvault-keys';
 import { LocalEmulatorCredential } from '../../../adapters/azure/localCredential.js';
@@ -60,6 +61,8 @@ export async function seedKeyVault(kv: KeyVaultEmulator, topology: GeneratedTopo
   const credential = new LocalEmulatorCredential({ oid: TOPOLOGY_ADMIN_OID });
   const clients = new Map<string, KeyClient>();
   const expiresOn = o.expiresOn ?? new Date(Date.now() + 2 * 365 * 86_400_000);
+  // The operator imports from a trusted network: firewalled vaults are opened while seeding, then closed again.
+  for (const v of topology.keyVaults) if (v.networkAcls) kv.setNetworkAcls(v.name, null);
   try {
     for (const key of topology.keys) {
       if (!materialOf.has(key.material)) materialOf.set(key.material, materialOf.size % pool.length);
@@ -74,6 +77,7 @@ export async function seedKeyVault(kv: KeyVaultEmulator, topology: GeneratedTopo
     }
   } finally {
     for (const jwk of pool) for (const part of ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const) delete jwk[part];
+    for (const v of topology.keyVaults) if (v.networkAcls) kv.setNetworkAcls(v.name, v.networkAcls);
   }
   for (const p of topology.expected.protectors) {
     for (const m of p.members) {

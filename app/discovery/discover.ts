@@ -2,7 +2,7 @@
 // vaults, then each server's protector, geo links and databases, each Cosmos account's Always Encrypted keys and each
 // protector key's attributes — with bounded concurrency — and hand the facts to the decide step (decideDiscovery).
 // Invariants:
-// - The calls made per server are a constant (at most 4), per account 1, per key 1, per subscription 4, per
+// - The calls made per server are a constant (at most 4), per account 1, per key 2, per subscription 5, per
 //   (resource group, region) of CMK instances 1: the call count grows linearly with the estate, never with its square.
 // - What Azure refuses is a gap (scope and reason) and the run goes on; the facts hold only what was read, so a server
 //   whose protector could not be read is left out (its partners name it as not discovered) rather than shown as
@@ -82,11 +82,11 @@ export async function discover(deps: DiscoverDeps, request: DiscoverRequest = {}
 
   const listings = await mapLimit(subscriptions, limits.subscriptions, async (sub): Promise<SubscriptionListing> => {
     const scope = `/subscriptions/${sub}`;
-    const [servers, instances, cosmos, vaults] = await Promise.all([arm.sqlServers(sub), arm.managedInstances(sub), arm.cosmosAccounts(sub), arm.vaults(sub)]);
+    const [servers, instances, cosmos, vaults, hsms] = await Promise.all([arm.sqlServers(sub), arm.managedInstances(sub), arm.cosmosAccounts(sub), arm.vaults(sub), arm.managedHsms(sub)]);
     const out: SubscriptionListing = {
       servers: [...valueOr(servers, `${scope}/providers/microsoft.sql/servers`, []), ...valueOr(instances, `${scope}/providers/microsoft.sql/managedinstances`, [])],
       cosmos: valueOr(cosmos, `${scope}/providers/microsoft.documentdb/databaseaccounts`, []),
-      vaults: valueOr(vaults, `${scope}/providers/microsoft.keyvault`, []),
+      vaults: [...valueOr(vaults, `${scope}/providers/microsoft.keyvault/vaults`, []), ...valueOr(hsms, `${scope}/providers/microsoft.keyvault/managedhsms`, [])],
     };
     progress.read += 1;
     progress.found += out.servers.length;
@@ -118,7 +118,7 @@ export async function discover(deps: DiscoverDeps, request: DiscoverRequest = {}
       ...(groups ? valueOr(groups, `${s.id}/failovergroups`, []) : []),
       ...(links ? replicationGeoLinks(valueOr<ReplicationLinkFact[]>(links, `${s.id}/replicationlinks`, []), serverIdByName) : []),
     ];
-    const { resourceGroup: _rg, ...base } = s;
+    const { resourceGroup: _rg, skuTier: _tier, ...base } = s;
     return { ...base, protector: protector.value, geoLinks, databases: valueOr(databases, `${s.id}/databases`, { byTier: {}, withOwnCmk: [] }) };
   };
 
@@ -217,8 +217,10 @@ function keyRefs(servers: readonly SqlServerFacts[], accounts: readonly CosmosAc
 }
 
 /**
- * Each key's attributes from its vault, when the vault was discovered (its data-plane URI comes from ARM); a key in a
- * vault no readable subscription holds (another tenant, no Reader) is a gap, with nothing sent to a guessed URI.
+ * Each key's attributes and rotation policy from its vault, when the vault was discovered (its data-plane URI comes
+ * from ARM); a key in a vault no readable subscription holds (another tenant, no Reader) is a gap, with nothing sent
+ * to a guessed URI. `expires`: the current version has an expiry or the policy sets one; null when neither answer
+ * says yes and one of them could not be read.
  */
 async function readKeys(reader: KeyFactsReader, vaults: readonly VaultFacts[], refs: ReadonlyArray<{ vault: string; key: string }>, valueOr: ValueOr, limit: number): Promise<KeyFacts[]> {
   const byName = new Map(vaults.map((v) => [v.name, v]));
@@ -229,7 +231,12 @@ async function readKeys(reader: KeyFactsReader, vaults: readonly VaultFacts[], r
       unknownVaults.add(vault);
       return null;
     }
-    return valueOr(await reader.keyFacts(v, key), `${v.uri.replace(/\/+$/, '')}/keys/${key}`, null);
+    const scope = `${v.uri.replace(/\/+$/, '')}/keys/${key}`;
+    const [attributes, policy] = await Promise.all([reader.keyAttributes(v, key), reader.rotationPolicy(v, key)]);
+    const a = valueOr(attributes, scope, null);
+    const p = valueOr(policy, `${scope}/rotationpolicy`, null);
+    const expires = a?.expires === true || p?.expires === true ? true : a !== null && p !== null ? false : null;
+    return { vault, name: key, expires, autoRotate: p?.autoRotate ?? null };
   });
   for (const vault of [...unknownVaults].sort(byString)) valueOr({ ok: false, reason: 'vault not found in any subscription read (another tenant, or no Reader on it)' }, `vault ${vault}`, null);
   return read.filter((k): k is KeyFacts => k !== null);

@@ -82,7 +82,7 @@ export class MemoryArmInventory implements ArmInventory, KeyFactsReader {
       ok: true,
       value: s.sqlServers
         .filter((x) => x.kind === kind)
-        .map(({ protector: _p, geoLinks: _g, databases: _d, ...rest }) => ({ ...rest, resourceGroup: rgOf(rest.id) })),
+        .map(({ protector: _p, geoLinks: _g, databases: _d, ...rest }) => ({ ...rest, resourceGroup: rgOf(rest.id), skuTier: null })),
     };
   }
 
@@ -154,13 +154,29 @@ export class MemoryArmInventory implements ArmInventory, KeyFactsReader {
 
   async vaults(subscriptionId: string): Promise<Read<VaultFacts[]>> {
     const s = this.listing('vaults', subscriptionId);
-    return s ? { ok: true, value: [...s.vaults] } : forbidden();
+    return s ? { ok: true, value: s.vaults.filter((v) => !v.managedHsm) } : forbidden();
   }
 
-  async keyFacts(vault: VaultFacts, keyName: string): Promise<Read<KeyFacts>> {
-    this.count('keyFacts', `${vault.name}/${keyName}`);
+  async managedHsms(subscriptionId: string): Promise<Read<VaultFacts[]>> {
+    const s = this.listing('managedHsms', subscriptionId);
+    return s ? { ok: true, value: s.vaults.filter((v) => v.managedHsm) } : forbidden();
+  }
+
+  private key(method: string, vault: VaultFacts, keyName: string): Read<KeyFacts> {
+    this.count(method, `${vault.name}/${keyName}`);
     if (this.refused(`${vault.name}/${keyName}`, vault.name)) return forbidden();
     const k = this.world.keys.find((x) => x.vault === vault.name && x.name === keyName);
     return k ? { ok: true, value: k } : { ok: false, reason: '404 KeyNotFound — a key with this name was not found in the vault' };
+  }
+
+  async keyAttributes(vault: VaultFacts, keyName: string): Promise<Read<{ readonly expires: boolean }>> {
+    const k = this.key('keyAttributes', vault, keyName);
+    return k.ok ? { ok: true, value: { expires: k.value.expires === true } } : k;
+  }
+
+  /** The world's keys state their expiry on the key itself; their policies say only whether they rotate. */
+  async rotationPolicy(vault: VaultFacts, keyName: string): Promise<Read<{ readonly expires: boolean; readonly autoRotate: boolean }>> {
+    const k = this.key('rotationPolicy', vault, keyName);
+    return k.ok ? { ok: true, value: { expires: false, autoRotate: k.value.autoRotate === true } } : k;
   }
 }

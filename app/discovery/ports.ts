@@ -4,13 +4,16 @@
 // refuses (403, 404, throttling past the SDK's retries) is an expected outcome — a `Read` that is not ok, with a
 // log-safe reason — never a throw: discovery records it as a gap and goes on. Anything else thrown is a defect or
 // an unusable credential, and stops the run.
-import type { CosmosAccountFacts, DatabaseCounts, GeoLink, GeoRole, KeyFacts, SqlServerFacts, VaultFacts } from '../../domain/discovery/facts.js';
+import type { CosmosAccountFacts, DatabaseCounts, GeoLink, GeoRole, SqlServerFacts, VaultFacts } from '../../domain/discovery/facts.js';
 
 export type Read<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 /** A SQL server or managed instance as its subscription's listing gives it, before its own reads. */
 export type SqlServerListing = Omit<SqlServerFacts, 'protector' | 'geoLinks' | 'databases'> & {
+  /** As ARM spells it (ARM matches it case-insensitively; some tools do not). */
   readonly resourceGroup: string;
+  /** A managed instance's `sku.tier` (its databases' tier); null for a server, whose databases each have one. */
+  readonly skuTier: string | null;
 };
 
 export type SqlProtector = SqlServerFacts['protector'];
@@ -61,11 +64,19 @@ export interface ArmInventory {
   cosmosAccounts(subscriptionId: string): Promise<Read<CosmosAccountListing[]>>;
   /** Always Encrypted client encryption keys of every database of the account (ids and wrapping key only). */
   clientEncryptionKeys(account: CosmosAccountListing): Promise<Read<ClientEncryptionKeyFacts>>;
-  /** Key vaults and Managed HSMs of the subscription. */
+  /** Key vaults of the subscription (`Microsoft.KeyVault/vaults`). */
   vaults(subscriptionId: string): Promise<Read<VaultFacts[]>>;
+  /** Managed HSMs of the subscription (`Microsoft.KeyVault/managedHSMs`). */
+  managedHsms(subscriptionId: string): Promise<Read<VaultFacts[]>>;
 }
 
-/** Key Vault's data plane: what it says of a protector key (attributes and rotation policy; never key material). */
+/**
+ * Key Vault's data plane: what it says of a protector key — its current version's attributes and its rotation
+ * policy, never key material. Two reads, since a caller may be granted one and not the other.
+ */
 export interface KeyFactsReader {
-  keyFacts(vault: VaultFacts, keyName: string): Promise<Read<KeyFacts>>;
+  /** The key's current version: does it have an expiry (`exp`)? Not ok when the key is missing or unreadable. */
+  keyAttributes(vault: VaultFacts, keyName: string): Promise<Read<{ readonly expires: boolean }>>;
+  /** The key's rotation policy: an `expiryTime`, a `Rotate` lifetime action. A key with no policy: both false. */
+  rotationPolicy(vault: VaultFacts, keyName: string): Promise<Read<{ readonly expires: boolean; readonly autoRotate: boolean }>>;
 }

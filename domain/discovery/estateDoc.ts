@@ -96,7 +96,7 @@ export function vaultDoc(v: VaultFacts): VaultDoc {
 function vaultNote(v: VaultFacts): string[] {
   const kind = v.managedHsm ? 'Managed HSM' : 'key vault';
   const access = v.rbac === null ? 'access model not stated' : v.rbac ? 'Azure RBAC' : 'access policies';
-  return [`${kind} ${v.id} (${access}) — Microsoft.KeyVault ${v.managedHsm ? 'managedHSMs' : 'vaults'} listing, subscription ${v.subscriptionId}`];
+  return [`${kind}, ${access}: Microsoft.KeyVault/${v.managedHsm ? 'managedHSMs' : 'vaults'} of subscription ${v.subscriptionId}`];
 }
 
 export function protectorDoc(p: DiscoveredProtector): ProtectorDoc {

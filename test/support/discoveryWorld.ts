@@ -2,7 +2,7 @@
 // become: geo-groups of 1–5 SQL servers (failover group or replication links, across subscriptions, system- or
 // user-assigned identities), managed-instance pairs, Cosmos DB accounts with a CMK and/or Always Encrypted keys.
 import fc from 'fast-check';
-import type { CosmosAccountFacts, GeoLink, IdentityFacts, KeyFacts, SqlServerFacts, VaultFacts } from '../../domain/discovery/facts.js';
+import type { CosmosAccountFacts, DiscoveryFacts, GeoLink, IdentityFacts, KeyFacts, SqlServerFacts, VaultFacts } from '../../domain/discovery/facts.js';
 import type { InventoryWorld } from '../../app/discovery/memoryInventory.js';
 
 export const subscriptionId = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
@@ -211,4 +211,17 @@ export function topologyOf(protectors: ReadonlyArray<{ id: string; kind: string;
     keyName: p.keyName,
     members: p.members.map((m) => ({ role: m.role, resourceId: m.resourceId, vault: m.vault, principalId: m.principalId ?? null })),
   }));
+}
+
+/** The facts a complete read of the world gives (what discover() returns when nothing is refused). */
+export function factsOf(world: InventoryWorld): DiscoveryFacts {
+  const byId = <T extends { id: string }>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (a.id < b.id ? -1 : 1));
+  return {
+    subscriptions: world.subscriptions.map((s) => s.id),
+    sqlServers: byId(world.subscriptions.flatMap((s) => s.sqlServers)),
+    cosmosAccounts: byId(world.subscriptions.flatMap((s) => s.cosmosAccounts)),
+    vaults: world.subscriptions.flatMap((s) => s.vaults).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    keys: [...world.keys],
+    gaps: [],
+  };
 }

@@ -41,11 +41,12 @@ describe('discover over the in-memory inventory', () => {
     expect(estate.protectors.map((p) => [p.id, p.members.length])).toEqual([['sql-g0-m0', 1]]);
     expect(estate.findings.map((f) => f.code)).toContain('geo_partner_not_discovered');
 
-    // Named explicitly, the refused subscription is tried and its four listings are gaps.
+    // Named explicitly, the refused subscription is tried and its five listings are gaps.
     const named = await run({ ...world, forbidden: [subscriptionId(1)] }, { subscriptions: [subscriptionId(0), subscriptionId(1).toUpperCase()] }).result;
     expect(named.facts.gaps.map((g) => g.scope)).toEqual([
       `/subscriptions/${subscriptionId(1)}/providers/microsoft.documentdb/databaseaccounts`,
-      `/subscriptions/${subscriptionId(1)}/providers/microsoft.keyvault`,
+      `/subscriptions/${subscriptionId(1)}/providers/microsoft.keyvault/managedhsms`,
+      `/subscriptions/${subscriptionId(1)}/providers/microsoft.keyvault/vaults`,
       `/subscriptions/${subscriptionId(1)}/providers/microsoft.sql/managedinstances`,
       `/subscriptions/${subscriptionId(1)}/providers/microsoft.sql/servers`,
     ]);
@@ -108,7 +109,7 @@ describe('discover over the in-memory inventory', () => {
         const perServer = ['encryptionProtector', 'failoverGroupLinks', 'replicationLinks', 'databases'].reduce((n, m) => n + (arm.calls.get(m) ?? 0), 0);
         expect(perServer).toBeLessThanOrEqual(4 * servers);
         const accounts = facts.cosmosAccounts.length;
-        const bound = 1 + 4 * facts.subscriptions.length + 4 * servers + servers /* instance groups: ≤ 1 per instance */ + accounts + facts.keys.length;
+        const bound = 1 + 5 * facts.subscriptions.length + 4 * servers + servers /* instance groups: ≤ 1 per instance */ + accounts + 2 * facts.keys.length;
         expect(arm.totalCalls).toBeLessThanOrEqual(bound);
       }),
       { numRuns: 60 },

@@ -128,18 +128,20 @@ const editsArb = fc.record({
   stale: fc.boolean(),
 });
 
+type Edits = typeof editsArb extends fc.Arbitrary<infer T> ? T : never;
+
 const STALE_PRINCIPAL = 'eeeeeeee-0000-4000-8000-000000000000';
 
 function staleMembers(members: ProtectorDoc['members']): ProtectorDoc['members'] {
   return members.map((m, j) => ({ ...m, principalId: STALE_PRINCIPAL, role: members.length < 2 ? m.role : j === 1 ? 'primary' : 'secondary' }));
 }
 
-function edit(doc: EstateInput, edits: ReadonlyArray<fc.RecordValue<typeof editsArb>>): EstateInput {
+function edit(doc: EstateInput, edits: ReadonlyArray<Edits>): EstateInput {
   return {
     ...doc,
     notifications: { email: { to: ['ops@contoso.example'] } },
     protectors: doc.protectors.map((p, i) => {
-      const e = edits[i % edits.length] as fc.RecordValue<typeof editsArb>;
+      const e = edits[i % edits.length] as Edits;
       return {
         ...p,
         id: e.rename ? `hand-${i}` : p.id,

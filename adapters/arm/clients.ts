@@ -25,7 +25,7 @@ export const ARM_ENDPOINT = 'https://management.azure.com';
 export function sdkOptions(o: ArmClientOptions): { endpoint: string; additionalPolicies: Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }>; retryOptions: { maxRetries: number } } {
   return {
     endpoint: (o.endpoint ?? ARM_ENDPOINT).replace(/\/+$/, ''),
-    additionalPolicies: [...(o.additionalPolicies ?? []), ...(o.counter ? [{ policy: o.counter.policy, position: 'perRetry' as const }] : [])],
+    additionalPolicies: [...(o.additionalPolicies ?? []), ...(o.counter ? o.counter.policies() : [])],
     retryOptions: { maxRetries: o.maxRetries ?? 6 },
   };
 }
@@ -41,21 +41,41 @@ export function perSubscription<C>(make: (subscriptionId: string) => C): (subscr
   };
 }
 
+/** Counts an SDK client's requests: calls (each page of a listing is one) and the attempts sent for them. */
 export class RequestCounter {
-  /** HTTP requests sent (each page and each retry is one). */
-  requests = 0;
-  /** Of those, answered 429. */
+  /** Requests the SDK made. */
+  calls = 0;
+  /** HTTP requests sent: the calls and their retries. */
+  sent = 0;
+  /** Sent requests answered 429 (then retried after Retry-After). */
   throttled = 0;
 
-  readonly policy: PipelinePolicy = {
-    name: 'keystewardRequestCounter',
-    sendRequest: async (request, next) => {
-      this.requests += 1;
-      const response = await next(request);
-      if (response.status === 429) this.throttled += 1;
-      return response;
-    },
-  };
+  policies(): Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }> {
+    return [
+      {
+        position: 'perCall',
+        policy: {
+          name: 'keystewardCallCounter',
+          sendRequest: (request, next) => {
+            this.calls += 1;
+            return next(request);
+          },
+        },
+      },
+      {
+        position: 'perRetry',
+        policy: {
+          name: 'keystewardAttemptCounter',
+          sendRequest: async (request, next) => {
+            this.sent += 1;
+            const response = await next(request);
+            if (response.status === 429) this.throttled += 1;
+            return response;
+          },
+        },
+      },
+    ];
+  }
 }
 
 /** Every item of an SDK listing, across its pages (`nextLink`). */

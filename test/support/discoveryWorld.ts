@@ -80,7 +80,7 @@ export function vaultFacts(sub: number, name: string, o: Partial<VaultFacts> = {
     softDeleteRetentionDays: 90,
     purgeProtection: true,
     rbac: true,
-    networkAcls: null,
+    networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' },
     ...o,
   };
 }
@@ -101,17 +101,25 @@ export function buildWorld(spec: WorldSpec): { world: InventoryWorld; expected: 
     const members = Array.from({ length: g.size }, (_, i) => ({ i, sub: g.subs[i] ?? 0, name: `sql-g${gi}-m${i}` }));
     const ids = members.map((m) => armId(m.sub, 'microsoft.sql/servers', m.name));
     const primary = ids[g.primaryIndex] as string;
-    const via = (secondaryName: string): string => (g.failoverGroup ? `failover-group:fg-${gi}` : `replication-link:db-${secondaryName}`);
+    // As Azure shows a geo-group: the primary's database replicated to each secondary (a replication link per partner,
+    // named by the database), and in a failover group the group's links as well.
+    const primaryName = members[g.primaryIndex]?.name as string;
+    const database = `${primaryName}-db`;
     const out: Array<ExpectedProtector['members'][number]> = [];
     members.forEach((m, i) => {
       const id = ids[i] as string;
       const vault = `kv-g${gi}-m${i}`;
       const p = principal(oid++);
       const { identity, chosen } = identityOf(m.sub, m.name, g.userAssigned[i] ?? false, p);
-      const links: GeoLink[] =
-        id === primary
-          ? members.filter((x) => ids[x.i] !== primary).map((x) => ({ partner: ids[x.i] as string, role: 'primary', partnerRole: 'secondary', via: via(x.name) }))
-          : [{ partner: primary, role: 'secondary', partnerRole: 'primary', via: via(m.name) }];
+      const partners = id === primary ? ids.filter((x) => x !== primary) : [primary];
+      const role = id === primary ? 'primary' : 'secondary';
+      const partnerRole = id === primary ? 'secondary' : 'primary';
+      // A failover group lists every other member with its role (secondaries see each other as secondaries).
+      const groupLinks = ids.filter((x) => x !== id).map((partner): GeoLink => ({ partner, role, partnerRole: partner === primary ? 'primary' : 'secondary', via: `failover-group:fg-${gi}` }));
+      const links: GeoLink[] = [
+        ...(g.failoverGroup ? groupLinks : []),
+        ...partners.map((partner): GeoLink => ({ partner, role, partnerRole, via: `replication-link:${database}` })),
+      ];
       push(servers, m.sub, {
         id,
         kind: 'server',
@@ -122,7 +130,7 @@ export function buildWorld(spec: WorldSpec): { world: InventoryWorld; expected: 
         primaryUserAssignedIdentityId: chosen,
         protector: { keyUri: keyUri(vault, 'tde'), autoRotation: false, serverKeyName: `${vault}_tde_${VERSION}` },
         geoLinks: g.size > 1 ? links : [],
-        databases: { byTier: { GeneralPurpose: 2 }, withOwnCmk: [] },
+        databases: { byTier: { GeneralPurpose: 1 }, withOwnCmk: [] },
       });
       push(vaults, m.sub, vaultFacts(m.sub, vault));
       keys.push({ vault, name: 'tde', expires: true, autoRotate: false });
@@ -221,7 +229,7 @@ export function factsOf(world: InventoryWorld): DiscoveryFacts {
     sqlServers: byId(world.subscriptions.flatMap((s) => s.sqlServers)),
     cosmosAccounts: byId(world.subscriptions.flatMap((s) => s.cosmosAccounts)),
     vaults: world.subscriptions.flatMap((s) => s.vaults).sort((a, b) => (a.name < b.name ? -1 : 1)),
-    keys: [...world.keys],
+    keys: [...world.keys].sort((a, b) => (`${a.vault}/${a.name}` < `${b.vault}/${b.name}` ? -1 : 1)),
     gaps: [],
   };
 }

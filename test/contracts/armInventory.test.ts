@@ -54,7 +54,14 @@ function emulatedServer(s: SqlServerFacts): EmulatedSqlServer {
 function emulatedEstate(world: InventoryWorld, refusals: Refusals, vaultUrl: (vault: string) => string): Omit<ArmEmulatorOptions, 'tls'> {
   const servers = world.subscriptions.flatMap((s) => s.sqlServers);
   const groups = new Map<string, { primary: string | null; members: Set<string> }>();
-  for (const s of servers) {
+  const instanceGroups = new Map<string, { primary?: string; secondary?: string }>();
+  for (const s of servers.filter((x) => x.kind === 'managed-instance')) {
+    for (const l of s.geoLinks) {
+      const g = instanceGroups.get(l.via) ?? {};
+      instanceGroups.set(l.via, l.role === 'primary' ? { ...g, primary: s.id } : { ...g, secondary: s.id });
+    }
+  }
+  for (const s of servers.filter((x) => x.kind === 'server')) {
     for (const l of s.geoLinks.filter((x) => x.via.startsWith('failover-group:'))) {
       const g = groups.get(l.via) ?? { primary: null, members: new Set<string>() };
       g.members.add(s.id).add(l.partner);
@@ -67,6 +74,16 @@ function emulatedEstate(world: InventoryWorld, refusals: Refusals, vaultUrl: (va
   return {
     subscriptions: world.subscriptions.map((s) => ({ subscriptionId: s.id, ...((refusals.subscriptions ?? []).includes(s.id) ? { readers: [OTHER_READER] } : {}) })),
     servers: servers.filter((s) => s.kind === 'server').map(emulatedServer),
+    managedInstances: servers
+      .filter((s) => s.kind === 'managed-instance')
+      .map((s) => ({
+        resourceId: s.id,
+        ...(s.location ? { location: s.location } : {}),
+        ...(s.identity.systemPrincipalId ? { principalId: s.identity.systemPrincipalId } : {}),
+        ...(s.protector ? { protector: s.protector.keyUri, autoRotation: s.protector.autoRotation === true } : {}),
+        managedDatabases: Array.from({ length: Object.values(s.databases.byTier).reduce((a, b) => a + b, 0) }, (_, i) => `db-${i}`),
+      })),
+    instanceFailoverGroups: [...instanceGroups.entries()].map(([via, g]) => ({ name: via.slice('failover-group:'.length), primary: g.primary as string, secondary: g.secondary as string })),
     failoverGroups: [...groups.entries()].map(([via, g]) => ({ name: via.slice('failover-group:'.length), servers: [g.primary as string, ...[...g.members].filter((m) => m !== g.primary)] })),
     cosmosAccounts: accounts.map((a) => {
       const users = record(a.identity.userAssigned);

@@ -45,7 +45,7 @@ const mixed: WorldSpec = {
     { size: 5, primaryIndex: 2, failoverGroup: true, userAssigned: [false, false, true, false, false], subs: [0, 1, 2, 0, 1] },
     { size: 1, primaryIndex: 0, failoverGroup: false, userAssigned: [false], subs: [2] },
   ],
-  instancePairs: 0,
+  instancePairs: 2,
   cosmos: [
     { cmk: true, aeDatabases: 2, userAssigned: true },
     { cmk: false, aeDatabases: 1, userAssigned: false },

@@ -160,7 +160,7 @@ export function buildWorld(spec: WorldSpec): { world: InventoryWorld; expected: 
         primaryUserAssignedIdentityId: null,
         protector: { keyUri: keyUri(vault, 'mi-tde'), autoRotation: true, serverKeyName: `${vault}_mi-tde_${VERSION}` },
         geoLinks: [{ partner: ids[1 - i] as string, role, partnerRole: i === 0 ? 'secondary' : 'primary', via: `failover-group:mifg-${pi}` }],
-        databases: { byTier: { BusinessCritical: 3 }, withOwnCmk: [] },
+        databases: { byTier: { GeneralPurpose: 3 }, withOwnCmk: [] },
       });
       push(vaults, sub, vaultFacts(sub, vault));
       keys.push({ vault, name: 'mi-tde', expires: true, autoRotate: true });

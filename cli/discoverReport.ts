@@ -44,7 +44,7 @@ export function summaryTable(o: { result: DiscoveryResult; draft: EstateDraft; m
     ['members', `${members.length} (${members.filter((m) => m.role === 'primary').length} primary, ${members.filter((m) => m.role === 'secondary').length} secondary, ${members.filter((m) => m.principalId === null).length} without a principal id)`],
     ['vaults', `${estate.vaults.length} read${estate.unreadVaults.length > 0 ? `, ${estate.unreadVaults.length} not read: ${estate.unreadVaults.join(', ')}` : ''}`],
     ['findings', counts(estate.findings.map((f) => f.code))],
-    ['gaps', facts.gaps.length === 0 ? 'none' : `${facts.gaps.length} (listed at the end of the YAML file): ${counts(facts.gaps.map((g) => g.reason.split(' ')[0] ?? ''))}`],
+    ['gaps', facts.gaps.length === 0 ? 'none' : `${facts.gaps.length} (listed at the end of the YAML file): ${counts(facts.gaps.map((g) => /\b([1-5]\d\d)\b/.exec(g.reason)?.[1] ?? 'no response'))}`],
     ['ARM calls', `${o.arm.calls.toLocaleString('en-US')} (${o.arm.sent.toLocaleString('en-US')} sent with retries, ${o.arm.throttled.toLocaleString('en-US')} answered 429)`],
     ['Key Vault calls', `${o.keyVault.calls.toLocaleString('en-US')} (${o.keyVault.throttled} answered 429)`],
     ['time', `${o.seconds.toFixed(1)} s, ${(resources / Math.max(o.seconds, 0.001)).toFixed(0)} resources/s`],

@@ -106,7 +106,7 @@ program
   .option('--merge <file>', 'combine with this estate file: its ids and hand-edited fields are kept, its topology replaced by what is discovered')
   .option('--dry-run', 'print the changes against --merge (or --out) and write nothing')
   .option('--format <format>', 'yaml (default; with comments naming each value\'s source) or json (default for an --out ending in .json)')
-  .option('--concurrency <n>', 'resources read at once (default 16)')
+  .option('--concurrency <n>', 'ARM requests in flight per subscription (default 16; four times that in all)')
   .action(async (opts: DiscoverOptions) => runDiscover(opts));
 
 program

@@ -1,9 +1,11 @@
 // What every ARM SDK client of discovery is built with (hosts/ passes the credential and endpoint as for the ARM SQL
 // client), a per-subscription client cache, and the count of requests sent and throttled (the run's summary and
 // `npm run bench` report them). The SDKs' own retry policy waits out a 429 for as long as Retry-After says; maxRetries
-// is raised above the SDK's 3 because a full-tenant listing meets ARM's throttling as a matter of course.
+// is raised above the SDK's 3 because a full-tenant listing meets ARM's throttling as a matter of course, and a
+// wait ARM asks for costs nothing but time.
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import type { ArmPacer } from './pacing.js';
 
 export type AdditionalPolicies = ReadonlyArray<{ readonly policy: PipelinePolicy; readonly position: 'perCall' | 'perRetry' }>;
 
@@ -13,10 +15,12 @@ export interface ArmClientOptions {
   readonly endpoint?: string;
   /** Local mode: `localPolicies()`. */
   readonly additionalPolicies?: AdditionalPolicies;
-  /** Retries of 408/429/5xx and network errors per request (default 6), each after Retry-After when ARM gives one. */
+  /** Retries of 408/429/5xx and network errors per request (default 10), each after Retry-After when ARM gives one. */
   readonly maxRetries?: number;
   /** Counts every request sent, retries included. */
   readonly counter?: RequestCounter;
+  /** Paces reads per subscription by ARM's remaining-reads header (one pacer shared by every client of a run). */
+  readonly pacer?: ArmPacer;
 }
 
 export const ARM_ENDPOINT = 'https://management.azure.com';
@@ -25,8 +29,12 @@ export const ARM_ENDPOINT = 'https://management.azure.com';
 export function sdkOptions(o: ArmClientOptions): { endpoint: string; additionalPolicies: Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }>; retryOptions: { maxRetries: number } } {
   return {
     endpoint: (o.endpoint ?? ARM_ENDPOINT).replace(/\/+$/, ''),
-    additionalPolicies: [...(o.additionalPolicies ?? []), ...(o.counter ? o.counter.policies() : [])],
-    retryOptions: { maxRetries: o.maxRetries ?? 6 },
+    additionalPolicies: [
+      ...(o.additionalPolicies ?? []),
+      ...(o.counter ? o.counter.policies() : []),
+      ...(o.pacer ? [{ policy: o.pacer.policy, position: 'perRetry' as const }] : []),
+    ],
+    retryOptions: { maxRetries: o.maxRetries ?? 10 },
   };
 }
 

@@ -8,7 +8,7 @@
 //   whose protector could not be read is left out (its partners name it as not discovered) rather than shown as
 //   service-managed.
 // - The facts are sorted, so the same estate read twice gives equal facts whatever order the answers arrived in.
-import { mapLimit } from '../concurrency.js';
+import { concurrencyLimit, mapLimit } from '../concurrency.js';
 import type { CosmosAccountFacts, DiscoveryFacts, GeoLink, KeyFacts, SqlServerFacts, VaultFacts } from '../../domain/discovery/facts.js';
 import { decideDiscovery } from '../../domain/discovery/findings.js';
 import type { DiscoveredEstate } from '../../domain/discovery/topology.js';
@@ -29,7 +29,11 @@ export interface DiscoverDeps {
   readonly arm: ArmInventory;
   readonly keys: KeyFactsReader;
   readonly onProgress?: (p: DiscoveryProgress) => void;
-  /** Subscriptions listed at once (default 4) and resources read at once (default 16). */
+  /**
+   * Subscriptions listed at once (default 4), and ARM requests in flight per subscription (default 16; four times that
+   * in all), however the reads nest. ARM throttles each subscription's reads on their own: a bound per subscription
+   * keeps one subscription's throttled reads from holding up the others'.
+   */
   readonly concurrency?: { readonly subscriptions?: number; readonly resources?: number };
 }
 
@@ -54,9 +58,11 @@ interface SubscriptionListing {
 }
 
 export async function discover(deps: DiscoverDeps, request: DiscoverRequest = {}): Promise<DiscoveryResult> {
-  const { arm } = deps;
   const gaps: Gap[] = [];
   const limits = { subscriptions: deps.concurrency?.subscriptions ?? 4, resources: deps.concurrency?.resources ?? 16 };
+  const arm = limitedInventory(deps.arm, limits.resources, IN_ALL_FACTOR * limits.resources);
+  // Fan-outs wide enough for every subscription's share; the limits above are what bound the requests.
+  const fanOut = IN_ALL_FACTOR * limits.resources;
   const progress = { phase: 'subscriptions' as DiscoveryProgress['phase'], read: 0, total: 0, found: 0, serversRead: 0, cosmos: 0, vaults: 0 };
   const report = (): void =>
     deps.onProgress?.({
@@ -97,7 +103,8 @@ export async function discover(deps: DiscoverDeps, request: DiscoverRequest = {}
   });
   progress.phase = 'resources';
 
-  const servers = listings.flatMap((l) => l.servers);
+  // Interleaved by subscription, so the first reads are spread over every subscription's budget.
+  const servers = interleave(listings.map((l) => l.servers));
   const serverIdByName = new Map(servers.filter((s) => s.kind === 'server').map((s) => [s.name, s.id]));
 
   const readServer = async (s: SqlServerListing): Promise<SqlServerFacts | null> => {
@@ -131,30 +138,26 @@ export async function discover(deps: DiscoverDeps, request: DiscoverRequest = {}
   };
 
   const [serverFacts, cosmosAccounts] = await Promise.all([
-    mapLimit(servers, limits.resources, async (s) => {
+    mapLimit(servers, fanOut, async (s) => {
       const facts = await readServer(s);
       progress.serversRead += 1;
       if (progress.serversRead % 50 === 0 || progress.serversRead === servers.length) report();
       return facts;
     }),
-    mapLimit(
-      listings.flatMap((l) => l.cosmos),
-      limits.resources,
-      readAccount,
-    ),
+    mapLimit(interleave(listings.map((l) => l.cosmos)), fanOut, readAccount),
   ]);
   const sqlServers = await withInstanceLinks(
     serverFacts.filter((s): s is SqlServerFacts => s !== null),
     servers,
     (sub, rg, location) => arm.instanceFailoverGroups(sub, rg, location),
     valueOr,
-    limits.resources,
+    fanOut,
   );
 
   progress.phase = 'keys';
   report();
   const vaults = listings.flatMap((l) => l.vaults);
-  const keys = await readKeys(deps.keys, vaults, keyRefs(sqlServers, cosmosAccounts), valueOr, limits.resources);
+  const keys = await readKeys(limitedKeys(deps.keys, concurrencyLimit(limits.resources)), vaults, keyRefs(sqlServers, cosmosAccounts), valueOr, limits.resources);
 
   progress.phase = 'done';
   report();
@@ -240,6 +243,50 @@ async function readKeys(reader: KeyFactsReader, vaults: readonly VaultFacts[], r
   });
   for (const vault of [...unknownVaults].sort(byString)) valueOr({ ok: false, reason: 'vault not found in any subscription read (another tenant, or no Reader on it)' }, `vault ${vault}`, null);
   return read.filter((k): k is KeyFacts => k !== null);
+}
+
+type Limit = ReturnType<typeof concurrencyLimit>;
+
+/** ARM requests in flight in all, as a multiple of the per-subscription bound (sockets, memory). */
+const IN_ALL_FACTOR = 4;
+
+/** The lists' items taken in turn: first of each, then second of each, … */
+function interleave<T>(lists: ReadonlyArray<readonly T[]>): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < Math.max(0, ...lists.map((l) => l.length)); i++) for (const l of lists) if (i < l.length) out.push(l[i] as T);
+  return out;
+}
+
+/**
+ * The inventory with every call within `perSubscription` requests in flight for its subscription and `total` in all:
+ * requests waiting out one subscription's throttling must not hold the slots of subscriptions with reads to spare.
+ */
+function limitedInventory(arm: ArmInventory, perSubscription: number, total: number): ArmInventory {
+  const all = concurrencyLimit(total);
+  const bySubscription = new Map<string, Limit>();
+  const limit = <T>(sub: string, fn: () => Promise<T>): Promise<T> => {
+    let own = bySubscription.get(sub);
+    if (!own) bySubscription.set(sub, (own = concurrencyLimit(perSubscription)));
+    return own(() => all(fn));
+  };
+  return {
+    subscriptions: () => all(() => arm.subscriptions()),
+    sqlServers: (sub) => limit(sub, () => arm.sqlServers(sub)),
+    managedInstances: (sub) => limit(sub, () => arm.managedInstances(sub)),
+    encryptionProtector: (s) => limit(s.subscriptionId, () => arm.encryptionProtector(s)),
+    failoverGroupLinks: (s) => limit(s.subscriptionId, () => arm.failoverGroupLinks(s)),
+    replicationLinks: (s) => limit(s.subscriptionId, () => arm.replicationLinks(s)),
+    databases: (s) => limit(s.subscriptionId, () => arm.databases(s)),
+    instanceFailoverGroups: (sub, rg, location) => limit(sub, () => arm.instanceFailoverGroups(sub, rg, location)),
+    cosmosAccounts: (sub) => limit(sub, () => arm.cosmosAccounts(sub)),
+    clientEncryptionKeys: (a) => limit(a.subscriptionId, () => arm.clientEncryptionKeys(a)),
+    vaults: (sub) => limit(sub, () => arm.vaults(sub)),
+    managedHsms: (sub) => limit(sub, () => arm.managedHsms(sub)),
+  };
+}
+
+function limitedKeys(keys: KeyFactsReader, limit: Limit): KeyFactsReader {
+  return { keyAttributes: (v, k) => limit(() => keys.keyAttributes(v, k)), rotationPolicy: (v, k) => limit(() => keys.rotationPolicy(v, k)) };
 }
 
 function dedupe<T>(items: readonly T[], key: (t: T) => string): T[] {

@@ -163,6 +163,17 @@ describe('throttling', () => {
     for (const a of retried) for (let i = 1; i < a.length; i++) if (a[i - 1]?.status === 429) expect((a[i]?.at ?? 0) - (a[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(995);
   });
 
+  it('token buckets smaller than the reads: paced by ARM’s remaining-reads header, no read is answered 429', async () => {
+    em = await startSmallEstate(cert, { pageSize: 1, throttling: { reads: { size: 12, refillPerSecond: 25 } } });
+    const counter = new RequestCounter();
+    const { facts } = await discover({ arm: inventory(em, { counter }), keys: new MemoryArmInventory({ subscriptions: [], keys: [] }), concurrency: { resources: 3 } });
+    expect(facts.sqlServers.length).toBe(5);
+    // More reads per subscription than its bucket holds, none refused.
+    expect(counter.sent).toBeGreaterThan(2 * 12 + 10);
+    expect(em.calls().throttled).toBe(0);
+    expect(facts.gaps.filter((g) => g.reason.startsWith('429'))).toEqual([]);
+  });
+
   it('retries that run out are a gap naming the 429, and discovery goes on', async () => {
     em = await startSmallEstate(cert, { throttling: { rejectEveryNthRead: 1, retryAfterSeconds: 0 } });
     const arm = inventory(em, { maxRetries: 1 });

@@ -98,6 +98,43 @@ describe('discover over the in-memory inventory', () => {
     expect(seen.filter((p) => p.phase === 'subscriptions').map((p) => p.subscriptions.read)).toEqual([0, 1, 2, 3]);
   });
 
+  it('ARM requests in flight: never more than the limit per subscription, nor four times it in all, however the reads nest', async () => {
+    const { world } = buildWorld({ subscriptions: 5, groups: Array.from({ length: 30 }, (_, i) => ({ size: 3, primaryIndex: 0, failoverGroup: i % 2 === 0, userAssigned: [false, false, false], subs: [i % 5, i % 5, (i + 1) % 5] })), instancePairs: 1, cosmos: [{ cmk: true, aeDatabases: 2, userAssigned: false }] });
+    const inFlight = new Map<string, number>();
+    const most = new Map<string, number>();
+    let total = 0;
+    let mostTotal = 0;
+    class Slow extends MemoryArmInventory {
+      override async encryptionProtector(...a: Parameters<MemoryArmInventory['encryptionProtector']>) {
+        return this.slowly(a[0].subscriptionId, () => super.encryptionProtector(...a));
+      }
+      override async databases(...a: Parameters<MemoryArmInventory['databases']>) {
+        return this.slowly(a[0].subscriptionId, () => super.databases(...a));
+      }
+      override async replicationLinks(...a: Parameters<MemoryArmInventory['replicationLinks']>) {
+        return this.slowly(a[0].subscriptionId, () => super.replicationLinks(...a));
+      }
+      override async clientEncryptionKeys(...a: Parameters<MemoryArmInventory['clientEncryptionKeys']>) {
+        return this.slowly(a[0].subscriptionId, () => super.clientEncryptionKeys(...a));
+      }
+      private async slowly<T>(sub: string, fn: () => Promise<T>): Promise<T> {
+        inFlight.set(sub, (inFlight.get(sub) ?? 0) + 1);
+        most.set(sub, Math.max(most.get(sub) ?? 0, inFlight.get(sub) ?? 0));
+        mostTotal = Math.max(mostTotal, ++total);
+        await new Promise((r) => setTimeout(r, 1));
+        inFlight.set(sub, (inFlight.get(sub) ?? 0) - 1);
+        total--;
+        return fn();
+      }
+    }
+    const arm = new Slow(world);
+    const { facts } = await discover({ arm, keys: arm, concurrency: { subscriptions: 5, resources: 1 } });
+    expect(facts.sqlServers).toHaveLength(92);
+    // Each subscription reads at its bound, and four subscriptions at once (four times the bound in all).
+    expect([...most.values()]).toEqual([1, 1, 1, 1, 1]);
+    expect(mostTotal).toBe(4);
+  });
+
   it('calls: at most one per method and scope, at most four per server — linear in the estate for any world', async () => {
     await fc.assert(
       fc.asyncProperty(worldSpecArb({ maxGroups: 30 }), async (spec) => {

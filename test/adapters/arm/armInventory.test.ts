@@ -3,33 +3,24 @@
 // Always Encrypted keys without their wrapped values), a 429 is waited out for as long as Retry-After says and the
 // read comes back whole, retries that run out are a gap, and a credential that yields no token stops the run.
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { discover } from '../../../app/discovery/discover.js';
 import { MemoryArmInventory } from '../../../app/discovery/memoryInventory.js';
 import type { ArmInventory, SqlServerListing } from '../../../app/discovery/ports.js';
 import { ArmCredentialError, createArmInventory, RequestCounter } from '../../../adapters/arm/index.js';
 import { LocalEmulatorCredential } from '../../../adapters/azure/localCredential.js';
 import type { ArmEmulator } from '../../../emulators/arm/index.js';
-import type { DevCertificate } from '../../../emulators/certs.js';
 import { LOCAL_SERVICE_PRINCIPAL } from '../../../hosts/composition.js';
 import { sdkPolicies } from '../../emulators/armsql/support.js';
-import { A1, COSMOS_UAI, MI, PRINCIPALS, SUB_A, SUB_B, UAI, cosmosId, devCert, kid, startSmallEstate } from '../../emulators/arm/support.js';
+import { A1, COSMOS_UAI, MI, PRINCIPALS, SUB_A, SUB_B, UAI, cosmosId, emulatorPerTest, kid } from '../../emulators/arm/support.js';
 
-let cert: DevCertificate;
-let em: ArmEmulator | undefined;
-beforeAll(async () => {
-  cert = await devCert();
-});
-afterEach(async () => {
-  await em?.close();
-  em = undefined;
-});
+const session = emulatorPerTest();
 
 const inventory = (e: ArmEmulator, o: { counter?: RequestCounter; maxRetries?: number; policies?: Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }> } = {}): ArmInventory =>
   createArmInventory({
     credential: new LocalEmulatorCredential(LOCAL_SERVICE_PRINCIPAL),
     endpoint: e.endpoint,
-    additionalPolicies: [...sdkPolicies(cert), ...(o.policies ?? [])],
+    additionalPolicies: [...sdkPolicies(session.cert()), ...(o.policies ?? [])],
     ...(o.counter ? { counter: o.counter } : {}),
     ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
   });
@@ -70,7 +61,7 @@ async function readAll(arm: ArmInventory): Promise<unknown> {
 
 describe('SDK shapes become discovery facts', () => {
   it('servers, managed instances, Cosmos DB accounts and vaults of the emulator’s estate', async () => {
-    em = await startSmallEstate(cert, { pageSize: 1 });
+    const em = await session.start({ pageSize: 1 });
     const arm = inventory(em);
     expect(value(await arm.subscriptions())).toEqual([SUB_A, SUB_B]);
     const [a1, a2] = value(await arm.sqlServers(SUB_A));
@@ -118,7 +109,7 @@ describe('SDK shapes become discovery facts', () => {
   });
 
   it('the listing of client encryption keys carries each wrapped DEK; none reaches the facts', async () => {
-    em = await startSmallEstate(cert);
+    const em = await session.start();
     const seen: string[] = [];
     const spy: PipelinePolicy = { name: 'bodySpy', sendRequest: async (req, next) => {
       const res = await next(req);
@@ -137,7 +128,7 @@ describe('SDK shapes become discovery facts', () => {
 
 describe('throttling', () => {
   it('every fifth read answered 429 with Retry-After 1: the SDK waits that long before each retry, and every read comes back whole', async () => {
-    em = await startSmallEstate(cert, { pageSize: 1 });
+    const em = await session.start({ pageSize: 1 });
     const whole = await readAll(inventory(em));
     em.resetCalls();
     em.setThrottling({ rejectEveryNthRead: 5, retryAfterSeconds: 1 });
@@ -164,7 +155,7 @@ describe('throttling', () => {
   });
 
   it('token buckets smaller than the reads: paced by ARM’s remaining-reads header, no read is answered 429', async () => {
-    em = await startSmallEstate(cert, { pageSize: 1, throttling: { reads: { size: 12, refillPerSecond: 25 } } });
+    const em = await session.start({ pageSize: 1, throttling: { reads: { size: 12, refillPerSecond: 25 } } });
     const counter = new RequestCounter();
     const { facts } = await discover({ arm: inventory(em, { counter }), keys: new MemoryArmInventory({ subscriptions: [], keys: [] }), concurrency: { resources: 3 } });
     expect(facts.sqlServers.length).toBe(5);
@@ -175,7 +166,7 @@ describe('throttling', () => {
   });
 
   it('retries that run out are a gap naming the 429, and discovery goes on', async () => {
-    em = await startSmallEstate(cert, { throttling: { rejectEveryNthRead: 1, retryAfterSeconds: 0 } });
+    const em = await session.start({ throttling: { rejectEveryNthRead: 1, retryAfterSeconds: 0 } });
     const arm = inventory(em, { maxRetries: 1 });
     const read = await arm.sqlServers(SUB_A);
     expect(read).toEqual({ ok: false, reason: expect.stringMatching(/^429 SubscriptionRequestsThrottled — /) });
@@ -187,7 +178,7 @@ describe('throttling', () => {
 
 describe('credentials', () => {
   it('no token for ARM at all stops the run with one error, not a gap per read', async () => {
-    em = await startSmallEstate(cert);
+    const em = await session.start();
     const failing = {
       getToken: async (): Promise<never> => {
         const e = new Error('DefaultAzureCredential failed to retrieve a token from the included credentials.');
@@ -195,7 +186,7 @@ describe('credentials', () => {
         throw e;
       },
     };
-    const arm = createArmInventory({ credential: failing, endpoint: em.endpoint, additionalPolicies: sdkPolicies(cert), maxRetries: 0 });
+    const arm = createArmInventory({ credential: failing, endpoint: em.endpoint, additionalPolicies: sdkPolicies(session.cert()), maxRetries: 0 });
     await expect(arm.sqlServers(SUB_A)).rejects.toThrow(ArmCredentialError);
     await expect(discover({ arm, keys: new MemoryArmInventory({ subscriptions: [], keys: [] }) })).rejects.toThrow(/^cannot get a token for Azure Resource Manager: DefaultAzureCredential failed/);
   });

@@ -8,7 +8,7 @@ import { MemoryArmInventory, type InventoryWorld } from '../../app/discovery/mem
 import { createArmInventory } from '../../adapters/arm/index.js';
 import { LocalEmulatorCredential } from '../../adapters/azure/localCredential.js';
 import { createKeyFactsReader } from '../../adapters/keyvault/keyFactsReader.js';
-import type { SqlServerFacts } from '../../domain/discovery/facts.js';
+import type { IdentityFacts, SqlServerFacts } from '../../domain/discovery/facts.js';
 import { startArmEmulator, type ArmEmulatorOptions } from '../../emulators/arm/index.js';
 import type { EmulatedSqlServer } from '../../emulators/armsql/types.js';
 import type { DevCertificate } from '../../emulators/certs.js';
@@ -32,17 +32,24 @@ const OTHER_READER = '0b0b0b0b-0000-4000-8000-00000000beef';
 
 const record = <V>(m: ReadonlyMap<string, V | null>): Record<string, V> => Object.fromEntries([...m.entries()].filter((e): e is [string, V] => e[1] !== null));
 
+/** Where a resource is and who it is, as the emulators configure it (the facts' identity, unset parts left out). */
+function placed(r: { id: string; location: string | null; identity: IdentityFacts }): { resourceId: string; location?: string; principalId?: string; userAssignedIdentities?: Record<string, string> } {
+  const users = record(r.identity.userAssigned);
+  return {
+    resourceId: r.id,
+    ...(r.location ? { location: r.location } : {}),
+    ...(r.identity.systemPrincipalId ? { principalId: r.identity.systemPrincipalId } : {}),
+    ...(Object.keys(users).length > 0 ? { userAssignedIdentities: users } : {}),
+  };
+}
+
 /** A server as the ARM emulator holds it: its identity, protector, geo partners (primaries name them) and databases. */
 function emulatedServer(s: SqlServerFacts): EmulatedSqlServer {
   const replicationPartners = s.geoLinks.filter((l) => l.via.startsWith('replication-link:'));
   const primary = replicationPartners.length > 0 && replicationPartners.every((l) => l.role === 'primary');
   const geoDatabase = replicationPartners[0]?.via.slice('replication-link:'.length);
-  const users = record(s.identity.userAssigned);
   return {
-    resourceId: s.id,
-    ...(s.location ? { location: s.location } : {}),
-    ...(s.identity.systemPrincipalId ? { principalId: s.identity.systemPrincipalId } : {}),
-    ...(Object.keys(users).length > 0 ? { userAssignedIdentities: users } : {}),
+    ...placed(s),
     ...(s.primaryUserAssignedIdentityId ? { primaryUserAssignedIdentityId: s.primaryUserAssignedIdentityId } : {}),
     ...(s.protector ? { protector: s.protector.keyUri, autoRotation: s.protector.autoRotation === true } : {}),
     ...(primary ? { partners: replicationPartners.map((l) => l.partner), role: 'Primary' as const } : replicationPartners.length > 0 ? { role: 'Secondary' as const } : {}),
@@ -77,25 +84,19 @@ function emulatedEstate(world: InventoryWorld, refusals: Refusals, vaultUrl: (va
     managedInstances: servers
       .filter((s) => s.kind === 'managed-instance')
       .map((s) => ({
-        resourceId: s.id,
-        ...(s.location ? { location: s.location } : {}),
-        ...(s.identity.systemPrincipalId ? { principalId: s.identity.systemPrincipalId } : {}),
+        ...placed(s),
         ...(s.protector ? { protector: s.protector.keyUri, autoRotation: s.protector.autoRotation === true } : {}),
         managedDatabases: Array.from({ length: Object.values(s.databases.byTier).reduce((a, b) => a + b, 0) }, (_, i) => `db-${i}`),
       })),
     instanceFailoverGroups: [...instanceGroups.entries()].map(([via, g]) => ({ name: via.slice('failover-group:'.length), primary: g.primary as string, secondary: g.secondary as string })),
     failoverGroups: [...groups.entries()].map(([via, g]) => ({ name: via.slice('failover-group:'.length), servers: [g.primary as string, ...[...g.members].filter((m) => m !== g.primary)] })),
     cosmosAccounts: accounts.map((a) => {
-      const users = record(a.identity.userAssigned);
       const databases = [...new Set((a.clientEncryptionKeys ?? []).map((k) => k.database))].map((db) => ({
         name: db,
         clientEncryptionKeys: (a.clientEncryptionKeys ?? []).filter((k) => k.database === db).map((k) => ({ id: k.id, keyWrapUri: k.keyUri })),
       }));
       return {
-        resourceId: a.id,
-        ...(a.location ? { location: a.location } : {}),
-        ...(a.identity.systemPrincipalId ? { principalId: a.identity.systemPrincipalId } : {}),
-        ...(Object.keys(users).length > 0 ? { userAssignedIdentities: users } : {}),
+        ...placed(a),
         ...(a.keyVaultKeyUri ? { keyVaultKeyUri: a.keyVaultKeyUri } : {}),
         ...(a.defaultIdentity ? { defaultIdentity: a.defaultIdentity } : {}),
         ...(a.documentEndpoint ? { documentEndpoint: a.documentEndpoint } : {}),

@@ -21,3 +21,26 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return out;
 }
+
+/**
+ * A bound on calls in flight shared by callers that fan out at several levels (each server's reads, inside a fan-out
+ * over servers, beside one over accounts): `limit(fn)` runs `fn` once fewer than `n` run, in the order they asked.
+ */
+export function concurrencyLimit(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError('limit must be a positive integer');
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const release = (): void => {
+    running--;
+    waiting.shift()?.();
+  };
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  };
+}

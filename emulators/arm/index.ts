@@ -8,6 +8,7 @@ export type { ActivityRecord } from './activity.js';
 export type { ArmCallCounts } from './calls.js';
 export type { EmulatedClientEncryptionKey, EmulatedCosmosAccount } from './cosmos.js';
 export type { EmulatedArmVault, EmulatedManagedHsm } from './keyVault.js';
+export type { EmulatedInstanceFailoverGroup } from './managedInstanceReads.js';
 export type { EmulatedSubscription } from './subscriptions.js';
 export { UNTHROTTLED } from './throttle.js';
 export type { ArmThrottling, TokenBucket } from './throttle.js';

@@ -22,6 +22,7 @@ import { internalError } from './errors.js';
 import { handleArmRequest } from './frontDoor.js';
 import type { ArmResponse } from './http.js';
 import { keyVaultProvider } from './keyVault.js';
+import { managedInstanceReadsProvider } from './managedInstanceReads.js';
 import { SubscriptionRegistry, subscriptionsProvider } from './subscriptions.js';
 import { ArmThrottle } from './throttle.js';
 import type { ArmEmulator, ArmEmulatorOptions } from './types.js';
@@ -90,7 +91,7 @@ export async function startArmEmulator(o: ArmEmulatorOptions): Promise<ArmEmulat
     endpoint,
     writeMode: o.writeMode ?? 'sync',
   });
-  const providers = [subscriptionsProvider(subscriptions, paging), sql, cosmosProvider(o.cosmosAccounts ?? []), keyVaultProvider(o.vaults ?? [], o.managedHsms ?? [], tenantId, paging)];
+  const providers = [subscriptionsProvider(subscriptions, paging), sql, cosmosProvider(o.cosmosAccounts ?? []), keyVaultProvider(o.vaults ?? [], o.managedHsms ?? [], tenantId, paging), managedInstanceReadsProvider(o.managedInstances ?? [], o.instanceFailoverGroups ?? [], paging)];
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req, MAX_BODY);

@@ -6,6 +6,7 @@ import type { ActivityRecord } from './activity.js';
 import type { ArmCallCounts } from './calls.js';
 import type { EmulatedCosmosAccount } from './cosmos.js';
 import type { EmulatedArmVault, EmulatedManagedHsm } from './keyVault.js';
+import type { EmulatedInstanceFailoverGroup } from './managedInstanceReads.js';
 import type { EmulatedSubscription } from './subscriptions.js';
 import type { ArmThrottling } from './throttle.js';
 
@@ -16,6 +17,8 @@ export interface ArmEmulatorOptions extends Omit<ArmSqlEmulatorOptions, 'servers
   readonly cosmosAccounts?: readonly EmulatedCosmosAccount[];
   readonly vaults?: readonly EmulatedArmVault[];
   readonly managedHsms?: readonly EmulatedManagedHsm[];
+  /** Managed-instance failover groups (one primary and one secondary instance each). */
+  readonly instanceFailoverGroups?: readonly EmulatedInstanceFailoverGroup[];
   /** Tenant of the subscriptions, vaults and activity records. Default the zero GUID (LocalEmulatorCredential's). */
   readonly tenantId?: string;
   /** Default ARM's token buckets (reads 250 + 25/s per subscription), nothing forced. */

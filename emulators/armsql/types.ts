@@ -72,6 +72,8 @@ export interface EmulatedManagedInstance extends SqlIdentityConfig {
   readonly keys?: readonly string[];
   readonly protector?: string;
   readonly autoRotation?: boolean;
+  /** Database names (`managedDatabases.listByInstance`); default none. */
+  readonly managedDatabases?: readonly string[];
 }
 
 /** A failover group: on every member server, with the members' roles as the servers' geo roles. */

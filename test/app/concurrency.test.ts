@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../app/concurrency.js';
+import { concurrencyLimit, mapLimit } from '../../app/concurrency.js';
 
 describe('mapLimit', () => {
   it('keeps the order of the items and never has more than `limit` calls in flight', async () => {
@@ -37,5 +37,34 @@ describe('mapLimit', () => {
 
   it('refuses a limit that is not a positive integer', async () => {
     await expect(mapLimit([1], 0, async (x) => x)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('concurrencyLimit', () => {
+  it('never runs more than n at once however the callers nest their fan-outs, runs every call, and keeps going after a failure', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(fc.nat(4), { maxLength: 5 }), { maxLength: 20 }), fc.integer({ min: 1, max: 6 }), async (groups, n) => {
+        const limit = concurrencyLimit(n);
+        let inFlight = 0;
+        let most = 0;
+        let ran = 0;
+        const call = (d: number) =>
+          limit(async () => {
+            inFlight++;
+            most = Math.max(most, inFlight);
+            await new Promise((r) => setTimeout(r, d));
+            inFlight--;
+            ran++;
+            if (d === 3) throw new Error('refused');
+            return d;
+          }).catch(() => -1);
+        // Outer fan-out over groups, inner over each group's calls, all at once: only the limit bounds them.
+        const out = await Promise.all(groups.map((g) => Promise.all(g.map(call))));
+        expect(out).toEqual(groups.map((g) => g.map((d) => (d === 3 ? -1 : d))));
+        expect(ran).toBe(groups.flat().length);
+        expect(most).toBeLessThanOrEqual(n);
+      }),
+      { numRuns: 40 },
+    );
   });
 });

@@ -5,7 +5,6 @@
 // infrastructure failure (state or poison store down) throws, so the host's retry policy runs the batch again —
 // which is safe, because applying a batch twice changes nothing. Writes are bounded (poison batched by the store,
 // state writes through mapLimit): one delivery of 100,000 bad records must not open 100,000 sockets.
-import type { EstateIndex } from '../domain/estate/index.js';
 import type { EventSource } from '../domain/events/keyEvent.js';
 import { applyEvent, createFoldState, type ProtectorState } from '../domain/health/fold.js';
 import { normaliseRecord, recordsOf } from '../domain/normalise/index.js';
@@ -15,12 +14,14 @@ import { persistDelta } from './persist.js';
 import { mapLimit } from './concurrency.js';
 import { jsonValueTooDeep, parseJsonText, tooDeepReason, type JsonParse } from './jsonInput.js';
 import type { Clock, Logger, PoisonRecord, PoisonStore, StateStore } from './ports.js';
+import type { EstateSource } from './estateSource.js';
 
 /** Protectors whose state is written at once: each is a load and a compare-and-set save (two Table requests). */
 const STATE_WRITE_CONCURRENCY = 16;
 
 export interface IngestDeps {
-  readonly index: EstateIndex;
+  /** The estate in use: one snapshot of it per batch (matching, persisting and judging agree within a batch). */
+  readonly estates: EstateSource;
   readonly state: StateStore;
   readonly poison: PoisonStore;
   readonly alerts: AlertDeps;
@@ -74,7 +75,8 @@ function bodyText(value: unknown): string {
 }
 
 export async function ingestMessages(deps: IngestDeps, messages: readonly IngestMessage[]): Promise<IngestSummary> {
-  const batch = createFoldState(deps.index);
+  const { estate, index } = deps.estates.current();
+  const batch = createFoldState(index);
   const summary: IngestSummary = { records: 0, matched: 0, ignored: 0, rejected: 0, protectorsChanged: 0, conflicts: 0, alertsClaimed: 0 };
   const poison: PoisonRecord[] = [];
   const receivedAt = new Date(deps.clock.now()).toISOString();
@@ -114,7 +116,7 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
   if (poison.length > 0) deps.log.warn({ rejected: poison.length, first: poison[0]?.reason }, 'records rejected to the poison table');
 
   const touched = [...batch.protectors.values()].filter((ps) => ps.events.size > 0 || ps.successes.some((s) => s.length > 0));
-  const results = await mapLimit(touched, STATE_WRITE_CONCURRENCY, (delta) => persistDelta(deps.state, delta, deps.index.estate, deps.clock.now()));
+  const results = await mapLimit(touched, STATE_WRITE_CONCURRENCY, (delta) => persistDelta(deps.state, delta, estate, deps.clock.now()));
   const changed: ProtectorState[] = [];
   for (const r of results) {
     summary.conflicts += r.conflicts;
@@ -124,7 +126,7 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
 
   if (changed.length > 0) {
     const now = deps.clock.now();
-    const incidents = changed.flatMap((ps) => deriveProtector(deps.index.estate, ps, now).incidents);
+    const incidents = changed.flatMap((ps) => deriveProtector(estate, ps, now).incidents);
     summary.alertsClaimed = (await claimTransitions(deps.alerts, incidents)).length;
     if (summary.alertsClaimed > 0) await dispatchPending(deps.alerts);
   }

@@ -30,7 +30,7 @@ import type { TableConnection } from '../adapters/tables/connection.js';
 import { TablePoisonStore } from '../adapters/tables/poisonStore.js';
 import { TableStateStore } from '../adapters/tables/stateStore.js';
 import { createWebhookNotifier } from '../adapters/webhook/webhookNotifier.js';
-import { indexEstate } from '../domain/estate/index.js';
+import { fixedEstate, type EstateSource } from '../app/estateSource.js';
 import { deriveProtector } from '../domain/health/report.js';
 import { loadState } from '../app/persist.js';
 import { createRotationServices } from './rotation.js';
@@ -104,8 +104,8 @@ const emailSchema = z.object({ email: z.object({ to: z.array(z.string().min(3)).
 export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
   const log = overrides.log ?? createLogger(config.LOG_LEVEL);
   const clock = overrides.clock ?? { now: () => Date.now() };
-  const estate = await loadEstateFile(config.KEYSTEWARD_ESTATE);
-  const index = indexEstate(estate);
+  const fileEstate = await loadEstateFile(config.KEYSTEWARD_ESTATE);
+  const estates: EstateSource = fixedEstate(fileEstate);
   const access = azureAccess(config);
 
   const redis = createRedis(config.REDIS_URL, { name: 'keysteward' });
@@ -138,7 +138,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   if (config.ALERT_WEBHOOK_URL && config.ALERT_WEBHOOK_SECRET) notifiers.push(createWebhookNotifier({ url: config.ALERT_WEBHOOK_URL, secret: config.ALERT_WEBHOOK_SECRET }));
   notifiers.push(...(overrides.notifiers ?? []));
 
-  const notifications = emailSchema.safeParse(estate.notifications);
+  // Notifications come from the file alone (the discovered overlay changes roles and principal ids only).
+  const notifications = emailSchema.safeParse(fileEstate.notifications);
   const recipients = config.ALERT_TO ?? (notifications.success ? (notifications.data.email?.to ?? []) : []);
   const alerts: AlertDeps = {
     ledger,
@@ -150,10 +151,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     leaseClock: new RedisClaimClock(redis, { timeoutMs: 1000 }),
     limiter: failOpen(new RedisRateLimiter(redis, { email: { perMinute: config.EMAIL_RATE_PER_MINUTE, perHour: config.EMAIL_RATE_PER_HOUR } }, `${config.REDIS_KEY_PREFIX}rate:`), log),
   };
-  const ingestDeps: IngestDeps = { index, state, poison, alerts, clock, log };
+  const ingestDeps: IngestDeps = { estates, state, poison, alerts, clock, log };
   const heartbeats = new Heartbeats(redis, { prefix: config.REDIS_KEY_PREFIX });
   const sweepCursor = new RedisSweepCursor(redis, { prefix: config.REDIS_KEY_PREFIX });
-  const vaultUrl = vaultUrlResolver(config, estate);
+  const vaultUrl = vaultUrlResolver(config, () => estates.current().estate);
   const inventory = createKeyVaultInventoryReader({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies });
   const logs = config.LOG_ANALYTICS_WORKSPACE_ID
     ? createAuditLogReader({
@@ -166,8 +167,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     : undefined;
 
   const worker = overrides.rotationWorker ?? config.ROTATION_WORKER;
-  const rotations = createRotationServices({ config, access, tables, estate, state, redis, clock, log, worker, settings: overrides.settings ?? ((name) => process.env[name]) });
-  const itsm = createItsmServices({ config, tables, estate, redis, clock, log, worker, rotations: { start: (id, options) => rotations.start(id, options), get: (id) => rotations.get(id) } });
+  const rotations = createRotationServices({ config, access, tables, estates, state, redis, clock, log, worker, settings: overrides.settings ?? ((name) => process.env[name]) });
+  const itsm = createItsmServices({ config, tables, estates, redis, clock, log, worker, rotations: { start: (id, options) => rotations.start(id, options), get: (id) => rotations.get(id) } });
   // Incidents open tickets through the outbox (estate notifications.itsm); the channel never waits on the ITSM system.
   if (itsm.incidentChannel) notifiers.push(itsm.incidentChannel);
   if (notifiers.length === 0) log.warn({}, 'no alert channel configured: alerts stay undelivered in the ledger (GET /api/health "alerts") until one is');
@@ -184,15 +185,15 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     },
     poisonBatch: (messages, reason) => poisonMessages(ingestDeps, messages, reason),
     sweep: async () => {
-      const result = await sweep({ index, state, alerts, cursor: sweepCursor, settings: { budgetMs: config.SWEEP_BUDGET_MS, concurrency: config.SWEEP_CONCURRENCY } });
+      const result = await sweep({ estates, state, alerts, cursor: sweepCursor, settings: { budgetMs: config.SWEEP_BUDGET_MS, concurrency: config.SWEEP_CONCURRENCY } });
       // Redis is not the system of record: re-queue rotation runs whose jobs a Redis loss took (I6).
       await rotations.reconcileQueue().catch((err: unknown) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'rotation queue reconcile failed'));
       void heartbeats.beat('sweep', clock.now()).catch(() => undefined);
       return result;
     },
     reconcile: () => reconcile({ ...ingestDeps, ...(logs ? { logs } : {}), inventory }, config.RECONCILE_LOOKBACK_MINUTES * 60_000),
-    listProtectors: () => listProtectors({ index, state, clock }),
-    describeProtector: (id) => describeProtector({ index, state, clock, alerts: ledger }, id),
+    listProtectors: () => listProtectors({ estates, state, clock }),
+    describeProtector: (id) => describeProtector({ estates, state, clock, alerts: ledger }, id),
     checkHealth: async () => {
       const deps: Record<string, DependencyStatus> = {};
       deps['tableStorage'] = await state.load('__health__').then(
@@ -223,6 +224,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     getRewrap: (id) => rotations.getRewrap(id),
     rotateDue: async () => {
       const started: string[] = [];
+      const { estate } = await estates.fresh();
       for (const protector of estate.protectors) {
         if (!protector.rotation) continue;
         const { findings } = deriveProtector(estate, await loadState(state, protector), clock.now());

@@ -137,9 +137,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   throw new ConfigError(`invalid configuration — ${problems.join('; ')}`);
 }
 
-/** A vault's data-plane URL: KEYVAULT_URL_TEMPLATE when set, else the estate's `uri` for it (sovereign clouds, custom names). */
-export function vaultUrlResolver(config: Pick<Config, 'KEYVAULT_URL_TEMPLATE'>, estate: Estate): (vault: string) => string {
+/**
+ * A vault's data-plane URL: KEYVAULT_URL_TEMPLATE when set, else the `uri` the estate in use gives it (sovereign clouds,
+ * custom names), read at each call.
+ */
+export function vaultUrlResolver(config: Pick<Config, 'KEYVAULT_URL_TEMPLATE'>, estate: () => Estate): (vault: string) => string {
   const template = config.KEYVAULT_URL_TEMPLATE;
   if (template !== undefined) return (vault) => template.replace('{vault}', vault);
-  return (vault) => estate.vaults.get(vault.toLowerCase())?.uri ?? `https://${vault}.vault.azure.net/`;
+  return (vault) => estate().vaults.get(vault.toLowerCase())?.uri ?? `https://${vault}.vault.azure.net/`;
 }

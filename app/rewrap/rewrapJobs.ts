@@ -2,7 +2,7 @@
 // RewrapRequest (ids and kids: nothing secret, I8). Its progress is the campaign's counters; its result the
 // campaign's summary. Redis is not the record of a campaign: the DEKs themselves are (a re-run redoes only what is
 // still behind, and the retirement gate counts afresh) — so a lost job costs a re-run, never a wrong answer.
-import type { Estate } from '../../domain/estate/model.js';
+import type { EstateSource } from '../estateSource.js';
 import type { RewrapRequest } from '../../domain/rewrap/request.js';
 import type { Clock, Logger } from '../ports.js';
 import { runRewrapCampaign, type RewrapDeps, type RewrapProgress, type RewrapSummary } from './campaign.js';
@@ -34,7 +34,7 @@ export interface RewrapQueue {
 }
 
 export interface RewrapJobDeps {
-  readonly estate: Estate;
+  readonly estates: EstateSource;
   readonly catalogs: CekCatalogs;
   readonly deks: DekStore;
   readonly wrapper: KeyWrapper;
@@ -52,7 +52,7 @@ export class CampaignStoppedError extends Error {
 
 /** Runs one campaign to its end. Resolves only when complete; throws (for the queue to retry) when it is not. */
 export async function runRewrapJob(deps: RewrapJobDeps, request: RewrapRequest, onProgress: (p: CampaignProgress) => void): Promise<CampaignSummary> {
-  const protector = deps.estate.protectors.find((p) => p.id === request.protector);
+  const protector = deps.estates.current().estate.protectors.find((p) => p.id === request.protector);
   if (!protector) throw new CampaignStoppedError(`protector ${request.protector} is no longer in the estate`);
   const common = { wrapper: deps.wrapper, clock: deps.clock, logger: deps.logger, ...(deps.budget ? { budget: deps.budget } : {}) };
   const limits = { vaultBudgetPerSec: deps.vaultBudgetPerSec, concurrency: deps.concurrency, onProgress };

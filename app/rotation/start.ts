@@ -25,12 +25,14 @@ export type StartResult =
   | { readonly kind: 'started'; readonly run: RotationRun };
 
 export async function planNow(deps: StartDeps, protectorId: string): Promise<RotationPlan | null> {
-  const protector = deps.estate.protectors.find((p) => p.id === protectorId);
+  // Fresh, not merely current: a plan orders secondaries before the primary, so it must see the latest failover.
+  const inUse = (await deps.estates.fresh()).estate;
+  const protector = inUse.protectors.find((p) => p.id === protectorId);
   if (!protector) return null;
   const now = deps.clock.now();
   const live = new Map<string, readonly InventoryVersion[]>();
   for (const vault of new Set(protector.members.map((m) => m.vault))) live.set(vault, await deps.keys.listVersions(vault, protector.keyName));
-  const estate = withLiveInventory(deps.estate, protector.keyName, live);
+  const estate = withLiveInventory(inUse, protector.keyName, live);
   const state = await loadState(deps.state, protector);
   const view = buildProtectorView(estate, state, now);
   const { incidents } = deriveProtector(estate, state, now);

@@ -2,6 +2,7 @@
 // wrapper behind them: a queued campaign completes with its summary; asking again while it runs returns it; asking
 // after it ended runs it again (finding the work done); a stopped campaign fails without retries; the job holds ids
 // and kids only.
+import { fixedEstate } from '../../../app/estateSource.js';
 import { randomBytes } from 'node:crypto';
 import type { Worker } from 'bullmq';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +53,7 @@ afterEach(async () => {
 function rig(catalog: MemoryCekCatalog) {
   const r = redis();
   const prefix = `${r.prefix()}bull`;
-  const deps: RewrapJobDeps = { estate, catalogs: { open: () => catalog, close: () => undefined }, deks: new MemoryDekStore(), wrapper, clock: { now: () => Date.now() }, logger: silentLogger, vaultBudgetPerSec: 100_000, concurrency: 4 };
+  const deps: RewrapJobDeps = { estates: fixedEstate(estate), catalogs: { open: () => catalog, close: () => undefined }, deks: new MemoryDekStore(), wrapper, clock: { now: () => Date.now() }, logger: silentLogger, vaultBudgetPerSec: 100_000, concurrency: 4 };
   const queue = createRewrapQueue({ connection: r.redis, prefix });
   queues.push(queue);
   const start = () => {

@@ -152,3 +152,29 @@ export function protectorWrite(t: Timing & { server: string; vault: string; key:
     request: { properties: { serverKeyType: 'AzureKeyVault', serverKeyName: `${t.vault}_${t.key}_${t.version}`, autoRotationEnabled: false } },
   };
 }
+
+/** A failover group failed over to `server` (the new primary; the action is posted to it): planned or forced. */
+export function failoverGroupFailover(t: Timing & { server: string; group: string; forced?: boolean }): ArmOperation {
+  return {
+    ...t,
+    operation: `Microsoft.Sql/servers/failoverGroups/${t.forced ? 'forceFailoverAllowDataLoss' : 'failover'}/action`,
+    resourceId: `${serverId(t.server)}/failoverGroups/${t.group}`,
+    accepted: true,
+  };
+}
+
+/** A database written on `server`: with createMode Secondary it is a new geo-secondary (a replication link). */
+export function databaseWrite(t: Timing & { server: string; database: string; createMode?: string; sourceDatabaseId?: string }): ArmOperation {
+  return {
+    ...t,
+    operation: 'Microsoft.Sql/servers/databases/write',
+    resourceId: `${serverId(t.server)}/databases/${t.database}`,
+    accepted: true,
+    ...(t.createMode ? { request: { location: 'westus', properties: { createMode: t.createMode, ...(t.sourceDatabaseId ? { sourceDatabaseId: t.sourceDatabaseId } : {}) } } } : {}),
+  };
+}
+
+/** A geo-replication link removed (the secondary stops replicating). */
+export function replicationLinkDelete(t: Timing & { server: string; database: string; link: string }): ArmOperation {
+  return { ...t, operation: 'Microsoft.Sql/servers/databases/replicationLinks/delete', resourceId: `${serverId(t.server)}/databases/${t.database}/replicationLinks/${t.link}` };
+}

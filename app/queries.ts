@@ -5,6 +5,7 @@ import type { AlertKind } from '../domain/alerts/message.js';
 import type { Estate, Protector } from '../domain/estate/model.js';
 import { deriveProtector } from '../domain/health/report.js';
 import type { Finding, Incident } from '../domain/report.js';
+import type { ProtectorDiscoveryFinding } from '../domain/discovery/view.js';
 import { mapLimit } from './concurrency.js';
 import { loadState } from './persist.js';
 import type { AlertLedger, AlertStatus, ChannelDelivery, Clock, StateStore } from './ports.js';
@@ -37,7 +38,8 @@ export type IncidentWithAlerts = Incident & { readonly alerts: readonly AlertTra
 
 export interface ProtectorDetail extends ProtectorSummary {
   readonly incidents: readonly IncidentWithAlerts[];
-  readonly findingList: readonly Finding[];
+  /** The protector's own findings, then discovery's about it (drift of the estate file, preflight facts). */
+  readonly findingList: ReadonlyArray<Finding | ProtectorDiscoveryFinding>;
   readonly evaluatedAt: string;
 }
 
@@ -55,6 +57,8 @@ export interface QueryDeps {
   readonly clock: Clock;
   /** Where the incidents' alert transitions are read (absent: incidents carry no alerts). */
   readonly alerts?: AlertLedger;
+  /** Discovery's findings about an estate protector (absent: no discovery). */
+  readonly discoveryFindings?: (protectorId: string) => readonly ProtectorDiscoveryFinding[];
 }
 
 const TRANSITIONS: ReadonlyArray<AlertTransition['transition']> = [...OPEN_STAGES, 'resolved', 'escalation'];
@@ -82,7 +86,9 @@ async function deriveDetail(deps: QueryDeps, estate: Estate, id: string): Promis
   const protector = estate.protectors.find((p) => p.id === id);
   if (!protector) return null;
   const now = deps.clock.now();
-  const { incidents, findings } = deriveProtector(estate, await loadState(deps.state, protector), now);
+  const derived = deriveProtector(estate, await loadState(deps.state, protector), now);
+  const incidents = derived.incidents;
+  const findings = [...derived.findings, ...(deps.discoveryFindings?.(id) ?? [])];
   return {
     id: protector.id,
     kind: protector.kind,

@@ -81,7 +81,8 @@ export function armRecords(op: ArmOperation, seq = 0): Json[] {
 }
 
 export const vaultId = (vault: string): string => `${SUB}/providers/Microsoft.KeyVault/vaults/${vault}`;
-export const serverId = (server: string): string => `${SUB}/providers/Microsoft.Sql/servers/${server}`;
+/** A server's resource id: a name is placed in the test subscription's resource group; a resource id is kept. */
+export const serverId = (server: string): string => (server.startsWith('/subscriptions/') ? server : `${SUB}/providers/Microsoft.Sql/servers/${server}`);
 
 type Timing = Pick<ArmOperation, 'correlationId' | 'startAt' | 'endAt' | 'outcome' | 'failure'>;
 

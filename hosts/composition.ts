@@ -30,7 +30,8 @@ import type { TableConnection } from '../adapters/tables/connection.js';
 import { TablePoisonStore } from '../adapters/tables/poisonStore.js';
 import { TableStateStore } from '../adapters/tables/stateStore.js';
 import { createWebhookNotifier } from '../adapters/webhook/webhookNotifier.js';
-import { fixedEstate, type EstateSource } from '../app/estateSource.js';
+import type { DiscoveryPort } from '../app/drift/ports.js';
+import { createDiscoveryServices, defaultDiscoveryPort } from './discovery.js';
 import { deriveProtector } from '../domain/health/report.js';
 import { loadState } from '../app/persist.js';
 import { createRotationServices } from './rotation.js';
@@ -52,6 +53,7 @@ export function functionsConfigOf(config: Config): FunctionsConfig {
     rotationSchedule: config.ROTATION_SCHEDULE,
     reconcileSchedule: config.RECONCILE_SCHEDULE,
     itsmSchedule: config.ITSM_SCHEDULE,
+    discoverySchedule: config.DISCOVERY_SCHEDULE,
     eventGridKey: config.EVENTGRID_KEY,
   };
 }
@@ -68,6 +70,8 @@ export interface ServiceOverrides {
    * (a Function App's settings, Key Vault references resolved). The local stack hands its emulators' keys here.
    */
   readonly settings?: (name: string) => string | undefined;
+  /** How this host reads Azure for discovery (tests); default the ARM adapters, or none when the host has no access. */
+  readonly discovery?: DiscoveryPort | null;
 }
 
 export interface AzureAccess {
@@ -105,7 +109,6 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const log = overrides.log ?? createLogger(config.LOG_LEVEL);
   const clock = overrides.clock ?? { now: () => Date.now() };
   const fileEstate = await loadEstateFile(config.KEYSTEWARD_ESTATE);
-  const estates: EstateSource = fixedEstate(fileEstate);
   const access = azureAccess(config);
 
   const redis = createRedis(config.REDIS_URL, { name: 'keysteward' });
@@ -119,6 +122,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   }
 
   const tables = tableConnection(config, access);
+  // The estate in use: the file with the discovered overlay, read by every use case at the time of use.
+  const discovery = await createDiscoveryServices({ config, file: fileEstate, tables, clock, log, discovery: overrides.discovery !== undefined ? overrides.discovery : defaultDiscoveryPort(config, access, log) });
+  const estates = discovery.estates;
   const state = new TableStateStore(tables);
   const poison = new TablePoisonStore(tables);
   const ledger = new TableAlertLedger(tables);
@@ -151,7 +157,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     leaseClock: new RedisClaimClock(redis, { timeoutMs: 1000 }),
     limiter: failOpen(new RedisRateLimiter(redis, { email: { perMinute: config.EMAIL_RATE_PER_MINUTE, perHour: config.EMAIL_RATE_PER_HOUR } }, `${config.REDIS_KEY_PREFIX}rate:`), log),
   };
-  const ingestDeps: IngestDeps = { estates, state, poison, alerts, clock, log };
+  const ingestDeps: IngestDeps = { estates, state, poison, alerts, clock, log, ...(discovery.onTriggers ? { onDiscoveryTriggers: discovery.onTriggers } : {}) };
   const heartbeats = new Heartbeats(redis, { prefix: config.REDIS_KEY_PREFIX });
   const sweepCursor = new RedisSweepCursor(redis, { prefix: config.REDIS_KEY_PREFIX });
   const vaultUrl = vaultUrlResolver(config, () => estates.current().estate);
@@ -193,7 +199,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     },
     reconcile: () => reconcile({ ...ingestDeps, ...(logs ? { logs } : {}), inventory }, config.RECONCILE_LOOKBACK_MINUTES * 60_000),
     listProtectors: () => listProtectors({ estates, state, clock }),
-    describeProtector: (id) => describeProtector({ estates, state, clock, alerts: ledger }, id),
+    describeProtector: (id) => describeProtector({ estates, state, clock, alerts: ledger, discoveryFindings: discovery.findings }, id),
     checkHealth: async () => {
       const deps: Record<string, DependencyStatus> = {};
       deps['tableStorage'] = await state.load('__health__').then(
@@ -215,6 +221,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       const lastIngest = await withTimeout(heartbeats.last('ingest'), 1000).catch(() => null);
       deps['ingestion'] = { status: 'up', detail: lastIngest ? `last batch ${new Date(lastIngest).toISOString()}` : 'no batch yet' };
       Object.assign(deps, await itsm.health());
+      deps['discovery'] = await withTimeout(discovery.health(), 2000).catch((err: unknown) => ({ status: 'unknown' as const, detail: `discovery record unreadable: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : 'error'}` }));
       return deps;
     },
     startRotation: (id, options) => rotations.start(id, options),
@@ -235,10 +242,13 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       }
       return started;
     },
+    rediscover: () => discovery.scheduled(),
+    discoveryStatus: () => discovery.status(),
     receiveItsm: (input) => itsm.receive(input),
     getItsmRequest: (id) => itsm.get(id),
     itsmTick: () => itsm.tick(),
     close: async () => {
+      await discovery.close();
       await itsm.close();
       await rotations.close();
       redis.disconnect();

@@ -51,6 +51,17 @@ export const configSchema = z
     /** Protectors a sweep judges at once. */
     SWEEP_CONCURRENCY: positiveInt.default(16),
     RECONCILE_SCHEDULE: z.string().default('0 */5 * * * *'),
+    // Estate discovery in the service (issue 8): the estate in use is the file plus the discovered overlay.
+    /** Off: no discovery runs and the estate in use is the file alone. */
+    DISCOVERY_ENABLED: bool.default(true),
+    /** Full re-discovery of the watched subscriptions (activity-log events trigger targeted runs in between). */
+    DISCOVERY_SCHEDULE: z.string().default('0 0 * * * *'),
+    /** How often an instance checks the shared discovery record for a new overlay. */
+    DISCOVERY_POLL_SECONDS: positiveInt.default(30),
+    /** Topology changes collected this long after the first before one targeted re-discovery reads them. */
+    DISCOVERY_DEBOUNCE_SECONDS: positiveInt.default(15),
+    /** Subscriptions discovery watches; default those of the estate's members and vaults. */
+    DISCOVERY_SUBSCRIPTIONS: csv.optional(),
     EVENTGRID_KEY: z.string().min(16).optional(),
     /** Required by every route but health and Event Grid (header x-api-key or Authorization: Bearer). */
     API_KEY: z.string().min(16).optional(),

@@ -20,6 +20,7 @@ import type { CosmosEmulator } from '../../emulators/cosmos/index.js';
 import type { ArmSqlEmulator } from '../../emulators/armsql/index.js';
 import { simulateMemberTraffic, type Traffic } from './traffic.js';
 import { startLocalItsm, type LocalItsm } from './itsm.js';
+import type { DiscoveryPort } from '../../app/drift/ports.js';
 
 export interface LocalStackOptions {
   readonly estatePath: string;
@@ -36,6 +37,8 @@ export interface LocalStackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** A Redis of the caller's (e.g. a private redis-server a test stops and restarts); default the machine's, or one started. */
   readonly redisUrl?: string;
+  /** How the host reads Azure for discovery (tests); default the host's own (the ARM emulator). */
+  readonly discovery?: DiscoveryPort | null;
 }
 
 export interface LocalStack {
@@ -124,7 +127,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...itsm.env,
       ...(options.env ?? {}),
     });
-    const host = await serve(config, { ...(options.log ? { log: options.log } : {}), timers: options.timers ?? true, settings: (name) => cosmos.settings.get(name) ?? process.env[name] });
+    const host = await serve(config, {
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.discovery !== undefined ? { discovery: options.discovery } : {}),
+      timers: options.timers ?? true,
+      settings: (name) => cosmos.settings.get(name) ?? process.env[name],
+    });
     closers.push(() => host.close());
 
     // The Event Hubs stand-in: one partition, batches of whatever accumulated, delivered in order.

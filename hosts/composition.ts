@@ -31,7 +31,7 @@ import { TablePoisonStore } from '../adapters/tables/poisonStore.js';
 import { TableStateStore } from '../adapters/tables/stateStore.js';
 import { createWebhookNotifier } from '../adapters/webhook/webhookNotifier.js';
 import type { DiscoveryPort } from '../app/drift/ports.js';
-import { createDiscoveryServices, defaultDiscoveryPort } from './discovery.js';
+import { createServiceDiscovery, defaultDiscoveryPort } from './serviceDiscovery.js';
 import { deriveProtector } from '../domain/health/report.js';
 import { loadState } from '../app/persist.js';
 import { createRotationServices } from './rotation.js';
@@ -123,7 +123,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
 
   const tables = tableConnection(config, access);
   // The estate in use: the file with the discovered overlay, read by every use case at the time of use.
-  const discovery = await createDiscoveryServices({ config, file: fileEstate, tables, clock, log, discovery: overrides.discovery !== undefined ? overrides.discovery : defaultDiscoveryPort(config, access, log) });
+  const discovery = await createServiceDiscovery({ config, file: fileEstate, tables, clock, log, discovery: overrides.discovery !== undefined ? overrides.discovery : defaultDiscoveryPort(config, access, log) });
   const estates = discovery.estates;
   const state = new TableStateStore(tables);
   const poison = new TablePoisonStore(tables);

@@ -10,7 +10,7 @@
 import { overlayFrom } from '../../domain/discovery/drift.js';
 import type { DiscoveryFacts } from '../../domain/discovery/facts.js';
 import { decideDiscovery } from '../../domain/discovery/findings.js';
-import { mergeFacts } from '../../domain/discovery/merge.js';
+import { mergeFacts } from '../../domain/discovery/factsMerge.js';
 import type { DiscoveryTrigger } from '../../domain/discovery/triggers.js';
 import type { Estate } from '../../domain/estate/model.js';
 import type { Clock, Logger } from '../ports.js';

@@ -6,7 +6,7 @@ import type { Estate } from '../estate/model.js';
 import { driftFindings, matchOf, type DriftCode, type DriftFinding } from './drift.js';
 import type { DiscoveryFacts } from './facts.js';
 import { decideDiscovery } from './findings.js';
-import { subscriptionsReadInFull } from './merge.js';
+import { subscriptionsReadInFull } from './factsMerge.js';
 import type { DiscoveredEstate, DiscoveryFindingCode } from './topology.js';
 
 /** A finding about an estate protector, in the shape of the API's other findings (`protector` is the estate's id). */

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DiscoveryFacts } from '../../../domain/discovery/facts.js';
-import { mergeFacts, subscriptionsReadInFull } from '../../../domain/discovery/merge.js';
+import { mergeFacts, subscriptionsReadInFull } from '../../../domain/discovery/factsMerge.js';
 import { discoveryView } from '../../../domain/discovery/view.js';
 import { estateFrom } from '../../support/estates.js';
 import { factsOf, sqlServerFacts } from '../../support/discoveryFacts.js';

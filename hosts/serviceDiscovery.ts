@@ -19,7 +19,7 @@ import type { Estate } from '../domain/estate/model.js';
 import type { Config } from './config.js';
 import type { AzureAccess } from './composition.js';
 
-export interface DiscoveryServices {
+export interface ServiceDiscovery {
   readonly estates: EstateSource;
   /** Ingestion's hand-over of topology triggers (absent when discovery is off). */
   readonly onTriggers: ((triggers: readonly DiscoveryTrigger[]) => void) | undefined;
@@ -44,7 +44,7 @@ function periodOf(schedule: string): number {
   return a && b ? b.getTime() - a.getTime() : 0;
 }
 
-export async function createDiscoveryServices(input: {
+export async function createServiceDiscovery(input: {
   config: Config;
   file: Estate;
   tables: TableConnection;
@@ -52,7 +52,7 @@ export async function createDiscoveryServices(input: {
   log: Logger;
   /** How Azure is read; null: no reads from this host (it still applies the overlay other instances store). */
   discovery: DiscoveryPort | null;
-}): Promise<DiscoveryServices> {
+}): Promise<ServiceDiscovery> {
   const { config, file, clock, log } = input;
   const watched = config.DISCOVERY_SUBSCRIPTIONS?.map((s) => s.toLowerCase()) ?? estateSubscriptions(file);
   if (!config.DISCOVERY_ENABLED) {

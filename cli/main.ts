@@ -11,6 +11,7 @@ import { runWorker } from './workerCommand.js';
 import { runRetire } from './retireCommand.js';
 import { runRewrap } from './rewrapCommand.js';
 import { runItsmSend, runItsmSign, runItsmStatus } from './itsmCommand.js';
+import { runDiscover, type DiscoverOptions } from './discoverCommand.js';
 import { UsageError } from './usageError.js';
 
 const program = new Command()
@@ -96,6 +97,17 @@ itsm
   .option('--url <url>', 'the keysteward host (default KEYSTEWARD_URL or http://127.0.0.1:7071)')
   .option('--wait', 'follow it until it ends')
   .action(async (id: string, opts: { url?: string; wait?: boolean }) => runItsmStatus(id, opts));
+
+program
+  .command('discover')
+  .description('read the estate from Azure (SQL TDE protectors with their geo-replicas, Cosmos DB CMKs and Always Encrypted keys, their vaults) and write it as an estate file')
+  .option('--subscription <id...>', 'subscription ids to read (default: every subscription the identity can read)')
+  .option('--out <file>', 'write the estate here (default: stdout)')
+  .option('--merge <file>', 'combine with this estate file: its ids and hand-edited fields are kept, its topology replaced by what is discovered')
+  .option('--dry-run', 'print the changes against --merge (or --out) and write nothing')
+  .option('--format <format>', 'yaml (default; with comments naming each value\'s source) or json (default for an --out ending in .json)')
+  .option('--concurrency <n>', 'resources read at once (default 16)')
+  .action(async (opts: DiscoverOptions) => runDiscover(opts));
 
 program
   .command('worker')

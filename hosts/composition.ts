@@ -79,7 +79,7 @@ export interface AzureAccess {
   readonly additionalPolicies: Array<{ policy: PipelinePolicy; position: 'perCall' }>;
 }
 
-export function azureAccess(config: Config): AzureAccess {
+export function azureAccess(config: Pick<Config, 'KEYSTEWARD_MODE'>): AzureAccess {
   return config.KEYSTEWARD_MODE === 'local'
     ? { credential: new LocalEmulatorCredential(LOCAL_SERVICE_PRINCIPAL), additionalPolicies: localPolicies() }
     : { credential: new DefaultAzureCredential(), additionalPolicies: [] };

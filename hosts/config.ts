@@ -7,11 +7,20 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const positiveInt = z.coerce.number().int().positive();
 const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
+/** `azure`: DefaultAzureCredential / managed identity. `local`: the project's emulators (npm start, tests). */
+const mode = z.enum(['azure', 'local']).default('azure');
+/** Azure Resource Manager endpoint (the ARM emulator locally; a sovereign cloud's). */
+const armEndpoint = z.url().default('https://management.azure.com');
+/**
+ * Overrides every vault's data-plane URL (`{vault}` is replaced by its name): the local emulators, a private
+ * DNS name.
+ */
+const vaultUrlTemplate = z.string().includes('{vault}').optional();
+
 export const configSchema = z
   .object({
     KEYSTEWARD_ESTATE: z.string().min(1, 'path of the estate file (JSON or YAML)'),
-    /** `azure`: DefaultAzureCredential / managed identity. `local`: the project's emulators (npm start, tests). */
-    KEYSTEWARD_MODE: z.enum(['azure', 'local']).default('azure'),
+    KEYSTEWARD_MODE: mode,
     /** 0 picks a free port (tests). */
     PORT: z.coerce.number().int().min(0).max(65535).default(7071),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -33,11 +42,8 @@ export const configSchema = z
     LOG_ANALYTICS_WORKSPACE_ID: z.string().min(1).optional(),
     LOG_ANALYTICS_ENDPOINT: z.url().optional(),
     RECONCILE_LOOKBACK_MINUTES: positiveInt.default(60),
-    /**
-     * Overrides every vault's data-plane URL (`{vault}` is replaced by its name): the local emulators, a private
-     * DNS name. Unset, each vault's estate `uri` is used (default https://<name>.vault.azure.net/).
-     */
-    KEYVAULT_URL_TEMPLATE: z.string().includes('{vault}').optional(),
+    /** Unset, each vault's estate `uri` is used (default https://<name>.vault.azure.net/). */
+    KEYVAULT_URL_TEMPLATE: vaultUrlTemplate,
     /** Event Hubs: a connection string, or a namespace (identity-based). Absent: no Event Hubs consumer. */
     EVENTHUB_CONNECTION_STRING: z.string().min(1).optional(),
     EVENTHUB_NAMESPACE: z.string().min(1).optional(),
@@ -65,8 +71,8 @@ export const configSchema = z
     EVENTGRID_KEY: z.string().min(16).optional(),
     /** Required by every route but health and Event Grid (header x-api-key or Authorization: Bearer). */
     API_KEY: z.string().min(16).optional(),
-    /** Azure Resource Manager endpoint for the SQL protector switch (the ARM SQL emulator locally). */
-    ARM_ENDPOINT: z.url().default('https://management.azure.com'),
+    /** For the SQL protector switch. */
+    ARM_ENDPOINT: armEndpoint,
     /** Run the BullMQ rotation worker in this process (the standalone host; a Function App does not). */
     ROTATION_WORKER: bool.default(true),
     ROTATION_LOCK_MS: positiveInt.default(30_000),
@@ -139,13 +145,25 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment; throws ConfigError naming every bad variable (never echoing a value: some are secrets). */
-export function loadConfig(env: NodeJS.ProcessEnv): Config {
+function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   // An empty setting (as App Service and local.settings.json leave them) means "not set".
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = configSchema.safeParse(present);
+  const parsed = schema.safeParse(present);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
   throw new ConfigError(`invalid configuration — ${problems.join('; ')}`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  return parseEnv(configSchema, env);
+}
+
+/** What `keysteward discover` reads from the environment: it needs no estate, store or Redis. */
+export const discoveryConfigSchema = z.object({ KEYSTEWARD_MODE: mode, ARM_ENDPOINT: armEndpoint, KEYVAULT_URL_TEMPLATE: vaultUrlTemplate });
+export type DiscoveryConfig = z.output<typeof discoveryConfigSchema>;
+
+export function loadDiscoveryConfig(env: NodeJS.ProcessEnv): DiscoveryConfig {
+  return parseEnv(discoveryConfigSchema, env);
 }
 
 /**

@@ -8,7 +8,8 @@
 // operation, which core-lro turns into a plain Error "The long-running operation has failed. <code>. <message>";
 // both end up here with the same code. Safe to log: status, code and one line of the service's text, with anything
 // token-like removed — never the SDK error (its request holds the Authorization header) nor a body.
-import { isRestError, type RestError } from '@azure/core-rest-pipeline';
+import { isRestError } from '@azure/core-rest-pipeline';
+import { retryAfterMsOf, safeLine } from '../azure/restErrors.js';
 
 export interface ArmSqlCallSite {
   /** Server name or resource id. */
@@ -112,21 +113,6 @@ const NOT_FOUND_CODES = new Set(['ServerKeyNotFound', 'ServerKeyDoesNotExists', 
 
 const LRO_FAILURE = /^The long-running operation has failed\.\s+([A-Za-z0-9_.-]+)\.\s*(.*)$/s;
 
-const TOKENISH = /(bearer\s+)?[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]*/gi;
-
-function safeLine(text: string | undefined): string {
-  const first = (text ?? '').split(/\r?\n/, 1)[0] ?? '';
-  return first.replace(TOKENISH, '[redacted]').slice(0, 600);
-}
-
-function retryAfterMsOf(err: RestError): number | null {
-  const h = err.response?.headers;
-  const ms = Number(h?.get('retry-after-ms') ?? h?.get('x-ms-retry-after-ms') ?? NaN);
-  if (Number.isFinite(ms)) return ms;
-  const s = Number(h?.get('retry-after') ?? NaN);
-  return Number.isFinite(s) ? s * 1000 : null;
-}
-
 function isRetryable(status: number | null, code: string | null): boolean {
   if (code && RETRYABLE_CODES.has(code)) return true;
   return status === 408 || status === 429 || (status !== null && status >= 500);
@@ -150,14 +136,14 @@ export function toArmSqlError(err: unknown, at: ArmSqlCallSite): ArmSqlError {
   if (isRestError(err)) {
     const status = err.statusCode ?? null;
     // No status: the request never got an answer (ECONNREFUSED, reset, timeout): worth another try.
-    if (status === null) return new ArmSqlError(at, { status: null, code: err.code ?? null, retryable: true, detail: safeLine(err.message), via: 'network' });
-    return classify(at, { status, code: err.code ?? null, detail: safeLine(err.message), via: 'response' }, retryAfterMsOf(err));
+    if (status === null) return new ArmSqlError(at, { status: null, code: err.code ?? null, retryable: true, detail: safeLine(err.message, 600), via: 'network' });
+    return classify(at, { status, code: err.code ?? null, detail: safeLine(err.message, 600), via: 'response' }, retryAfterMsOf(err));
   }
   const message = err instanceof Error ? err.message : String(err);
   const lro = LRO_FAILURE.exec(message);
   if (lro?.[1]) {
     const code = lro[1];
-    return classify(at, { status: DOCUMENTED_STATUS[code] ?? null, code, detail: safeLine(lro[2]), via: 'async-operation' }, null);
+    return classify(at, { status: DOCUMENTED_STATUS[code] ?? null, code, detail: safeLine(lro[2], 600), via: 'async-operation' }, null);
   }
-  return new ArmSqlError(at, { status: null, code: err instanceof Error ? err.name : null, retryable: false, detail: safeLine(message), via: 'network' });
+  return new ArmSqlError(at, { status: null, code: err instanceof Error ? err.name : null, retryable: false, detail: safeLine(message, 600), via: 'network' });
 }

@@ -5,6 +5,7 @@
 // Safe to log (DESIGN.md §8 I8): they keep status, codes and the first line of the service's text only — never the
 // SDK's RestError (whose request holds the Authorization header) nor any request or response body.
 import { isRestError, type RestError } from '@azure/core-rest-pipeline';
+import { retryAfterMsOf, safeLine } from '../azure/restErrors.js';
 import type { DenialReason } from '../../domain/events/keyEvent.js';
 import { classifyDenial } from '../../domain/normalise/denial.js';
 import { parseServiceError, type ErrorBodies } from './errorBodies.js';
@@ -79,13 +80,6 @@ const INNER_DENIALS: Readonly<Record<string, DenialReason>> = {
   KeyNotYetValid: 'expired',
 };
 
-const TOKENISH = /(bearer\s+)?[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]*/gi;
-
-function safeLine(text: string | undefined): string {
-  const first = (text ?? '').split(/\r?\n/, 1)[0] ?? '';
-  return first.replace(TOKENISH, '[redacted]').slice(0, 300);
-}
-
 /** The service's error body: the SDK's deserialised `details`, else the raw body text, else what ErrorBodies kept. */
 function serviceErrorOf(err: RestError, bodies: ErrorBodies | undefined): { innerCode: string | null; message: string } {
   const details = err.details as { error?: { message?: unknown; innerError?: { code?: unknown } } } | undefined;
@@ -97,24 +91,16 @@ function serviceErrorOf(err: RestError, bodies: ErrorBodies | undefined): { inne
   return kept ? { innerCode: kept.innerCode, message: kept.message || err.message } : { innerCode: null, message: err.message };
 }
 
-function retryAfterMsOf(err: RestError): number | null {
-  const headers = err.response?.headers;
-  const ms = Number(headers?.get('retry-after-ms') ?? headers?.get('x-ms-retry-after-ms') ?? NaN);
-  if (Number.isFinite(ms)) return ms;
-  const s = Number(headers?.get('retry-after') ?? NaN);
-  return Number.isFinite(s) ? s * 1000 : null;
-}
-
 /** Translates whatever a Key Vault SDK call threw. `bodies`: the client's ErrorBodies policy, when it has one. */
 export function toKeyVaultError(err: unknown, at: KeyVaultCallSite, bodies?: ErrorBodies): KeyVaultError {
   if (err instanceof KeyVaultError) return err;
   if (!isRestError(err)) {
     const e = err instanceof Error ? err : new Error(String(err));
-    return new KeyVaultError(at, { status: null, code: e.name, innerCode: null, detail: safeLine(e.message) });
+    return new KeyVaultError(at, { status: null, code: e.name, innerCode: null, detail: safeLine(e.message, 300) });
   }
   const status = err.statusCode ?? null;
   const { innerCode, message } = serviceErrorOf(err, bodies);
-  const d: Details = { status, code: err.code ?? null, innerCode, detail: safeLine(message) };
+  const d: Details = { status, code: err.code ?? null, innerCode, detail: safeLine(message, 300) };
   switch (status) {
     case 401:
       return new KeyVaultUnauthenticatedError(at, d);

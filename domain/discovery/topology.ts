@@ -284,6 +284,12 @@ export function buildDiscoveredEstate(facts: DiscoveryFacts): Omit<DiscoveredEst
   const read = new Set(vaults.map((v) => v.name));
   const unreadVaults = [...named].filter((v) => !read.has(v)).sort(byString);
   const findings = unique.flatMap((g) => g.findings);
+  // Database-level CMK on a server whose own protector is service-managed: no protector, but listed, not dropped.
+  for (const s of facts.sqlServers) {
+    if (s.protector === null && s.databases.withOwnCmk.length > 0) {
+      findings.push({ code: 'database_level_cmk', protector: null, resource: s.id, vault: null, source: `${SQL_SOURCE}/databases`, detail: { databases: [...s.databases.withOwnCmk].sort(byString) } });
+    }
+  }
   for (const v of unreadVaults) {
     const users = protectors.filter((p) => p.members.some((m) => m.vault === v)).map((p) => p.id);
     findings.push({ code: 'vault_not_discovered', protector: users[0] ?? null, resource: v, vault: v, source: 'Microsoft.KeyVault/vaults', detail: { protectors: users } });

@@ -2,9 +2,9 @@
 // (`{"name","status","startTime","error"?}`), which is how core-lro's poller learns of a refusal. The write itself
 // is decided (and applied) when it arrives; the status only reveals it after `asyncPolls` InProgress answers.
 import { randomUUID } from 'node:crypto';
-import type { ArmError } from './errors.js';
+import type { ArmError } from '../arm/errors.js';
 
-export type OperationKind = 'serverKeyAzureAsyncOperation' | 'encryptionProtectorAzureAsyncOperation';
+export type OperationKind = 'serverKeyAzureAsyncOperation' | 'encryptionProtectorAzureAsyncOperation' | 'failoverGroupAzureAsyncOperation';
 
 interface Operation {
   readonly startTime: string;

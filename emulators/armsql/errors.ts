@@ -1,44 +1,11 @@
 // ARM error responses of the SQL resource provider: body `{"error":{"code","message"}}`. Codes and texts come from
 // the REST reference error lists (azure-formats.md §7.1.4) [doc] unless marked: [observed] = seen in a real
-// response; [inferred] = the emulator's best guess, which nothing may depend on.
+// response; [inferred] = the emulator's best guess, which nothing may depend on. Front-door errors (auth,
+// api-version, throttling) are in ../arm/errors.ts.
+import { ArmError, resourceNotFound } from '../arm/errors.js';
 
-export class ArmError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Readonly<Record<string, string>> = {},
-  ) {
-    super(message);
-    this.name = 'ArmError';
-  }
-
-  body(): unknown {
-    return { error: { code: this.code, message: this.message } };
-  }
-}
-
-/** [observed] ARM front door texts. */
-export const missingAuthorization = (): ArmError =>
-  new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", {
-    'WWW-Authenticate': 'Bearer authorization_uri="https://login.windows.net/", error="invalid_token", error_description="The authentication failed because of missing \'Authorization\' header."',
-  });
-
-export const invalidToken = (): ArmError =>
-  new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', {
-    'WWW-Authenticate': 'Bearer authorization_uri="https://login.windows.net/", error="invalid_token", error_description="The access token is invalid."',
-  });
-
-export const missingApiVersion = (): ArmError =>
-  new ArmError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
-
-/** [observed] generic ARM text for an unknown resource. */
-export const serverNotFound = (name: string, rg: string): ArmError =>
-  new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.Sql/servers/${name}' under resource group '${rg}' was not found.`);
-
-/** [inferred] for paths outside the emulated subset. */
-export const noRoute = (method: string, path: string): ArmError =>
-  new ArmError(404, 'NoRegisteredProviderFound', `The ARM SQL emulator does not serve ${method} ${path}.`);
+/** [observed] generic ARM text for an unknown server. */
+export const serverNotFound = (name: string, rg: string): ArmError => resourceNotFound('Microsoft.Sql/servers', name, rg);
 
 /** [doc: troubleshoot-tde "Missing key"] */
 export const serverKeyNotFound = (): ArmError =>
@@ -107,4 +74,3 @@ export const keyMaterialNotFoundOnRemoteServer = (uri: string, partner: string):
 export const invalidProtectorRequest = (): ArmError =>
   new ArmError(400, 'InvalidEncryptionProtectorRequest', 'The encryption protector request does not exist or has no valid properties object.');
 
-export const internalError = (): ArmError => new ArmError(500, 'InternalServerError', 'The ARM SQL emulator failed.');

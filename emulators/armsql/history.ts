@@ -1,7 +1,7 @@
 // The ordered record of every write (accepted or refused), so tests can assert "secondary before primary", and the
 // one-shot error injection (`failNext`) that stands for failures the emulator cannot produce by itself
 // (403 AuthorizationFailed from RBAC, 429 from ARM throttling, 5xx).
-import { ArmError } from './errors.js';
+import { ArmError } from '../arm/errors.js';
 import type { ArmHistoryEntry, ArmWriteOperation, InjectedArmError } from './types.js';
 
 export type HistoryDraft = Omit<ArmHistoryEntry, 'seq' | 'time' | 'outcome' | 'changed'>;

@@ -1,13 +1,19 @@
-// ARM SQL emulator (DESIGN.md §6): server keys and the TDE encryption protector as @azure/arm-sql sends them, with
-// Azure's validation and the geo-replication rule (a primary switches only to material its secondaries hold).
-export { startArmSqlEmulator } from './server.js';
+// ARM SQL emulator (DESIGN.md §6): servers, managed instances, server keys, the TDE encryption protector, databases,
+// replication links and failover groups as @azure/arm-sql 10 sends them, with Azure's validation and the
+// geo-replication rule (a primary switches only to material its secondaries hold). It is served by the ARM emulator
+// (../arm), which also serves subscriptions, Cosmos DB and Key Vault; `startArmSqlEmulator` is that emulator.
+export { startArmEmulator as startArmSqlEmulator } from '../arm/server.js';
 export { keyVaultLookup } from './keyVaultLookup.js';
+export { EMULATOR_ADMIN_OID } from './geoAdmin.js';
 export type { KeyVaultLookupOptions } from './keyVaultLookup.js';
 export type {
   ArmHistoryEntry,
   ArmSqlEmulator,
   ArmSqlEmulatorOptions,
   ArmWriteOperation,
+  EmulatedFailoverGroup,
+  EmulatedManagedInstance,
+  EmulatedSqlDatabase,
   EmulatedSqlServer,
   GeoRole,
   InjectedArmError,
@@ -15,4 +21,5 @@ export type {
   KeyCheckCaller,
   KeyLookup,
   KeyUnusableReason,
+  SqlIdentityConfig,
 } from './types.js';

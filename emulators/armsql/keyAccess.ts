@@ -8,8 +8,8 @@ import {
   missingPermissions,
   noServerIdentity,
   rsaKeyNotSupported,
-  type ArmError,
 } from './errors.js';
+import type { ArmError } from '../arm/errors.js';
 import type { KeyCheckCaller, KeyLookup, KeyUnusableReason } from './types.js';
 
 const ERRORS: Readonly<Record<KeyUnusableReason, () => ArmError>> = {

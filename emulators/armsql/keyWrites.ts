@@ -11,7 +11,7 @@ import {
 import { checkKey } from './keyAccess.js';
 import { parseServerKeyUri, sameName, type ServerKeyUri } from './keyUri.js';
 import { serverKeyJson } from './resources.js';
-import { SERVICE_MANAGED, sameMaterial, type ServerRecord } from './state.js';
+import { SERVICE_MANAGED, keyPrincipalOf, sameMaterial, type ServerRecord } from './state.js';
 import { isObject, prepare, str, type PreparedWrite, type WriteDeps } from './write.js';
 
 export function prepareKeyWrite(d: WriteDeps, s: ServerRecord, keyName: string, body: unknown): PreparedWrite {
@@ -37,7 +37,7 @@ export function prepareKeyWrite(d: WriteDeps, s: ServerRecord, keyName: string, 
   };
   return prepare(draft, shape, async (parsed) => {
     const existing = s.keys.get(keyName.toLowerCase());
-    const thumbprint = await checkKey(d.lookup, parsed.uri, { server: s.resourceId, principalId: s.principalId });
+    const thumbprint = await checkKey(d.lookup, parsed.uri, { server: s.resourceId, principalId: keyPrincipalOf(s) });
     if (existing?.uri && sameName(existing.uri, parsed.uri)) {
       return { status: 200, body: serverKeyJson(s, existing), changed: false };
     }

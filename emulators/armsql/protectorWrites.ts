@@ -5,7 +5,7 @@ import { invalidKeyName, invalidKeyType, invalidProtectorRequest, keyMaterialNot
 import { checkKey } from './keyAccess.js';
 import { sameName } from './keyUri.js';
 import { protectorJson, protectorKey } from './resources.js';
-import { SERVICE_MANAGED, holdsMaterial, type ServerKeyRecord, type ServerRecord } from './state.js';
+import { SERVICE_MANAGED, holdsMaterial, keyPrincipalOf, type ServerKeyRecord, type ServerRecord } from './state.js';
 import { isObject, prepare, str, type PreparedWrite, type WriteDeps } from './write.js';
 
 interface ProtectorRequest {
@@ -17,7 +17,7 @@ interface ProtectorRequest {
 /** Asks the vault about an Azure Key Vault key; a thumbprint learnt on the way is kept (it is the material's identity). */
 async function usableKey(d: WriteDeps, s: ServerRecord, key: ServerKeyRecord): Promise<ServerKeyRecord> {
   if (key.type !== 'AzureKeyVault' || key.uri === null) return key;
-  const thumbprint = await checkKey(d.lookup, key.uri, { server: s.resourceId, principalId: s.principalId });
+  const thumbprint = await checkKey(d.lookup, key.uri, { server: s.resourceId, principalId: keyPrincipalOf(s) });
   if (thumbprint === null || key.thumbprint !== null) return key;
   const known = { ...key, thumbprint };
   s.keys.set(key.name.toLowerCase(), known);

@@ -1,9 +1,12 @@
-// ARM JSON of the emulated resources, shaped like api-version 2020-11-01-preview (keys, encryption protector),
-// 2022-08-01-preview (servers) and 2022-02-01-preview (replication links): the versions @azure/arm-sql 10 sends.
-import { createHash } from 'node:crypto';
+// ARM JSON of servers, managed instances, their keys and encryption protector, shaped like api-version
+// 2020-11-01-preview (keys, encryption protectors) and 2022-08-01-preview (servers, managed instances): the versions
+// @azure/arm-sql 10 sends.
+import { identityJson } from '../arm/identity.js';
 import { SERVICE_MANAGED, type ServerKeyRecord, type ServerRecord } from './state.js';
 
 const kindOf = (type: ServerKeyRecord['type']): string => (type === 'AzureKeyVault' ? 'azurekeyvault' : 'servicemanaged');
+
+const typeOf = (s: ServerRecord, child?: string): string => `Microsoft.Sql/${s.kind}${child ? `/${child}` : ''}`;
 
 export function serverKeyJson(s: ServerRecord, k: ServerKeyRecord): unknown {
   const isProtector = k.name.toLowerCase() === s.protector.serverKeyName.toLowerCase();
@@ -19,7 +22,7 @@ export function serverKeyJson(s: ServerRecord, k: ServerKeyRecord): unknown {
     },
     id: `${s.resourceId}/keys/${k.name}`,
     name: k.name,
-    type: 'Microsoft.Sql/servers/keys',
+    type: typeOf(s, 'keys'),
   };
 }
 
@@ -44,55 +47,57 @@ export function protectorJson(s: ServerRecord): unknown {
     },
     id: `${s.resourceId}/encryptionProtector/current`,
     name: 'current',
-    type: 'Microsoft.Sql/servers/encryptionProtector',
+    type: typeOf(s, 'encryptionProtector'),
+  };
+}
+
+/** Properties a server and an instance share: the identity SQL reads the key with, and the CMK `keyId`. */
+function cmkProperties(s: ServerRecord): Record<string, unknown> {
+  const k = protectorKey(s);
+  return {
+    ...(s.identity.primaryUserAssignedIdentityId ? { primaryUserAssignedIdentityId: s.identity.primaryUserAssignedIdentityId } : {}),
+    ...(k.name !== SERVICE_MANAGED && k.uri !== null ? { keyId: k.uri } : {}),
   };
 }
 
 export function serverJson(s: ServerRecord): unknown {
-  const k = protectorKey(s);
+  const identity = identityJson(s.identity);
   return {
     kind: 'v12.0',
     location: s.location,
-    ...(s.principalId !== null ? { identity: { type: 'SystemAssigned', principalId: s.principalId, tenantId: '00000000-0000-0000-0000-000000000000' } } : {}),
+    ...(identity ? { identity } : {}),
     properties: {
+      administratorLogin: 'sqladmin',
       version: '12.0',
       state: 'Ready',
       fullyQualifiedDomainName: `${s.name}.database.windows.net`,
-      ...(k.name !== SERVICE_MANAGED && k.uri !== null ? { keyId: k.uri } : {}),
+      publicNetworkAccess: 'Enabled',
+      ...cmkProperties(s),
     },
     id: s.resourceId,
     name: s.name,
-    type: 'Microsoft.Sql/servers',
+    type: typeOf(s),
   };
 }
 
-/** A stable GUID per pair, so a link keeps its id across requests. */
-function linkId(a: string, b: string): string {
-  const h = createHash('sha256').update(`${a.toLowerCase()}|${b.toLowerCase()}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
-/** One geo link per partner, on a database named after the server pair (the emulator has no databases). */
-export function replicationLinkJson(s: ServerRecord, partner: ServerRecord): unknown {
-  const primary = s.role === 'Primary' ? s : partner;
-  const database = `${primary.name}-db`;
-  const id = linkId(primary.resourceId, (s === primary ? partner : s).resourceId);
+export function managedInstanceJson(s: ServerRecord): unknown {
+  const identity = identityJson(s.identity);
   return {
+    location: s.location,
+    ...(identity ? { identity } : {}),
+    sku: { name: 'GP_Gen5', tier: 'GeneralPurpose', family: 'Gen5', capacity: 8 },
     properties: {
-      partnerServer: partner.name,
-      partnerDatabase: database,
-      partnerLocation: partner.location,
-      role: s.role,
-      partnerRole: partner.role,
-      replicationMode: 'ASYNC',
-      startTime: '2026-01-01T00:00:00Z',
-      percentComplete: 100,
-      replicationState: 'CATCH_UP',
-      isTerminationAllowed: true,
-      linkType: 'GEO',
+      provisioningState: 'Succeeded',
+      fullyQualifiedDomainName: `${s.name}.0a1b2c3d4e5f.database.windows.net`,
+      administratorLogin: 'sqladmin',
+      state: 'Ready',
+      licenseType: 'LicenseIncluded',
+      vCores: 8,
+      storageSizeInGB: 256,
+      ...cmkProperties(s),
     },
-    id: `${s.resourceId}/databases/${database}/replicationLinks/${id}`,
-    name: id,
-    type: 'Microsoft.Sql/servers/databases/replicationLinks',
+    id: s.resourceId,
+    name: s.name,
+    type: typeOf(s),
   };
 }

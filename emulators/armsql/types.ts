@@ -1,5 +1,6 @@
 // Public types of the ARM SQL emulator (DESIGN.md §6): the server keys / encryption protector subset that
 // @azure/arm-sql 10 sends, with Azure's validation and geo-replication rules (azure-formats.md §2.1, §7.1.4).
+import type { IdentityConfig } from '../arm/identity.js';
 
 /** What the emulator learns about a key version when SQL would read it from Key Vault with the server's identity. */
 export type KeyCheck =
@@ -23,11 +24,25 @@ export type KeyLookup = (kid: string, caller: KeyCheckCaller) => KeyCheck | Prom
 
 export type GeoRole = 'Primary' | 'Secondary';
 
-export interface EmulatedSqlServer {
+/** Identity of a server or managed instance (GET → `identity`, `properties.primaryUserAssignedIdentityId`). */
+export interface SqlIdentityConfig extends IdentityConfig {
+  /** The user-assigned identity SQL reads its key with; must be one of `userAssignedIdentities`. */
+  readonly primaryUserAssignedIdentityId?: string;
+}
+
+export interface EmulatedSqlDatabase {
+  readonly name: string;
+  /** `sku.tier`; default `GeneralPurpose`. */
+  readonly tier?: string;
+  /** Replicated to the server's geo partners. Default: true on a primary with partners, false elsewhere. */
+  readonly geo?: boolean;
+  /** Database-level CMK (`properties.encryptionProtector`): a Key Vault key URI. */
+  readonly encryptionProtector?: string;
+}
+
+export interface EmulatedSqlServer extends SqlIdentityConfig {
   /** `/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Sql/servers/<name>` (matched case-insensitively, as ARM does). */
   readonly resourceId: string;
-  /** Object id of the server's system-assigned identity (GET server → identity.principalId). */
-  readonly principalId?: string;
   /** Default `eastus`. */
   readonly location?: string;
   /** Geo-replication partners (resource ids). Links are symmetric: listing B on A also links A to B. */
@@ -41,6 +56,36 @@ export interface EmulatedSqlServer {
   readonly keys?: readonly string[];
   /** Kid of the initial protector (added to `keys` when missing). Default: service-managed. */
   readonly protector?: string;
+  /** The initial protector's `autoRotationEnabled`. Default false. */
+  readonly autoRotation?: boolean;
+  /**
+   * Databases. A primary's geo-replicated ones appear on every partner (that is what replication links list); a
+   * primary with partners and no geo database gets one named `<server>-db`.
+   */
+  readonly databases?: readonly EmulatedSqlDatabase[];
+}
+
+export interface EmulatedManagedInstance extends SqlIdentityConfig {
+  /** `/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Sql/managedInstances/<name>`. */
+  readonly resourceId: string;
+  readonly location?: string;
+  readonly keys?: readonly string[];
+  readonly protector?: string;
+  readonly autoRotation?: boolean;
+  /** Database names (`managedDatabases.listByInstance`); default none. */
+  readonly managedDatabases?: readonly string[];
+}
+
+/** A failover group: on every member server, with the members' roles as the servers' geo roles. */
+export interface EmulatedFailoverGroup {
+  /** Globally unique (it is a DNS name: `<name>.database.windows.net`). */
+  readonly name: string;
+  /** Resource ids of the member servers (2 or more); they must be geo-linked (partners) — the group does not link them. */
+  readonly servers: readonly string[];
+  /** Databases in the group (names on the primary). Default: every geo-replicated database of the primary. */
+  readonly databases?: readonly string[];
+  /** Default `Automatic`. */
+  readonly failoverPolicy?: 'Automatic' | 'Manual';
 }
 
 export interface ArmSqlEmulatorOptions {
@@ -48,6 +93,8 @@ export interface ArmSqlEmulatorOptions {
   /** 0 (default) picks a free port. Listens on 127.0.0.1 only. */
   readonly port?: number;
   readonly servers: readonly EmulatedSqlServer[];
+  readonly managedInstances?: readonly EmulatedManagedInstance[];
+  readonly failoverGroups?: readonly EmulatedFailoverGroup[];
   /** Default: every key is usable and has no known thumbprint (geo checks then compare exact URIs). */
   readonly keyExists?: KeyLookup;
   /** Epoch ms for history times, creation dates and async operation start times. Default Date.now. */
@@ -66,7 +113,19 @@ export interface ArmSqlEmulatorOptions {
   readonly pageSize?: number;
 }
 
-export type ArmWriteOperation = 'keys/write' | 'keys/delete' | 'encryptionProtector/write' | 'encryptionProtector/revalidate/action';
+export type ArmWriteOperation =
+  | 'keys/write'
+  | 'keys/delete'
+  | 'encryptionProtector/write'
+  | 'encryptionProtector/revalidate/action'
+  | 'failoverGroups/failover/action'
+  | 'failoverGroups/forceFailoverAllowDataLoss/action'
+  /** Admin: a geo-secondary database created (`createMode: Secondary`), one entry per database. */
+  | 'databases/write'
+  /** Admin: a geo link removed. */
+  | 'databases/replicationLinks/delete'
+  /** Admin: the server's identity changed. */
+  | 'write';
 
 export interface ArmHistoryEntry {
   /** 1, 2, 3… in arrival order. */
@@ -77,10 +136,17 @@ export interface ArmHistoryEntry {
   readonly server: string;
   readonly serverName: string;
   readonly operation: ArmWriteOperation;
-  /** Server key name, or `current` for the encryption protector. */
+  /** Server key name, `current` for the encryption protector, the failover group or database name, or the server's. */
   readonly target: string;
   /** The request body's relevant properties (never anything secret: ARM bodies here hold none). */
-  readonly request: { readonly serverKeyType?: string; readonly uri?: string; readonly serverKeyName?: string; readonly autoRotationEnabled?: boolean };
+  readonly request: {
+    readonly serverKeyType?: string;
+    readonly uri?: string;
+    readonly serverKeyName?: string;
+    readonly autoRotationEnabled?: boolean;
+    /** Geo admin: the partner server added or removed. */
+    readonly partner?: string;
+  };
   /** Final outcome: the HTTP status the caller got, or for an async write the status its operation ended with. */
   readonly outcome: { readonly status: number; readonly code: string | null };
   /** False when the write succeeded but found the state already as asked (or refused). */
@@ -103,7 +169,7 @@ export interface ArmSqlEmulator {
   history(): readonly ArmHistoryEntry[];
   /** Refuses the next matching write (server: resource id or name; operation: an ArmWriteOperation or '*'). */
   failNext(server: string, operation: ArmWriteOperation | '*', error: InjectedArmError): void;
-  /** Current state of a server, for assertions: server key names → uri, and the protector's server key name. */
-  inspect(server: string): { readonly keys: Readonly<Record<string, string | null>>; readonly protector: string };
+  /** Current state of a server, for assertions: server key names → uri, the protector's server key name, its geo role and partners' names. */
+  inspect(server: string): { readonly keys: Readonly<Record<string, string | null>>; readonly protector: string; readonly role: GeoRole; readonly partners: readonly string[] };
   close(): Promise<void>;
 }

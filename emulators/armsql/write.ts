@@ -1,7 +1,7 @@
 // A write is checked in two stages, as Azure SQL does: the request's shape when it arrives (always answered on the
 // PUT itself), then the checks against state and Key Vault (answered on the PUT in sync mode, or through the async
 // operation in async mode).
-import { ArmError } from './errors.js';
+import { ArmError } from '../arm/errors.js';
 import type { HistoryDraft } from './history.js';
 import type { ServerRegistry } from './state.js';
 import type { KeyLookup } from './types.js';

@@ -193,3 +193,13 @@ describe('Cosmos DB accounts', () => {
     expect(out.protectors).toMatchObject([{ id: 'cosmos-x-ae', kind: 'cosmos-always-encrypted', keyName: 'cards-cmk', alwaysEncrypted: { databases: ['cards', 'payments'] } }]);
   });
 });
+
+describe('database-level CMK', () => {
+  it('a server with a service-managed protector and databases with their own CMK is listed with a finding, not dropped', () => {
+    const id = serverId(0, 'sql-dbcmk');
+    const s = { ...server({ id, vault: 'kv-x', principal: 1, ownCmk: ['ledger', 'audit'] }), protector: null };
+    const out = decideDiscovery(facts({ sqlServers: [s] }));
+    expect(out.protectors).toEqual([]);
+    expect(out.findings).toEqual([{ code: 'database_level_cmk', protector: null, resource: id, vault: null, source: 'Microsoft.Sql/servers/databases', detail: { databases: ['audit', 'ledger'] } }]);
+  });
+});

@@ -79,7 +79,7 @@ describe('servers and replication links', () => {
     const err = await restError(sqlClient(em, cert).encryptionProtectors.get(RG, 'sql-nowhere', 'current'));
     expect(err).toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
     expect(err.message).toBe(`The Resource 'Microsoft.Sql/servers/sql-nowhere' under resource group '${RG}' was not found.`);
-    const res = await rawRequest(cert, `${em.endpoint}${serverId('sql-orders-eus')}/databases?api-version=1`, { headers: { Authorization: await bearer() } });
+    const res = await rawRequest(cert, `${em.endpoint}${serverId('sql-orders-eus')}/firewallRules?api-version=1`, { headers: { Authorization: await bearer() } });
     expect(res.status).toBe(404);
   });
 });

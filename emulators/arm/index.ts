@@ -10,4 +10,5 @@ export type { EmulatedClientEncryptionKey, EmulatedCosmosAccount } from './cosmo
 export type { EmulatedArmVault, EmulatedManagedHsm } from './keyVault.js';
 export type { EmulatedInstanceFailoverGroup } from './managedInstanceReads.js';
 export type { EmulatedSubscription } from './subscriptions.js';
+export { UNTHROTTLED } from './throttle.js';
 export type { ArmThrottling, TokenBucket } from './throttle.js';

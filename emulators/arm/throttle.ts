@@ -27,6 +27,11 @@ export interface ArmThrottling {
 
 export type RequestKind = 'reads' | 'writes' | 'deletes';
 
+const ENDLESS: TokenBucket = { size: 1_000_000_000, refillPerSecond: 0 };
+
+/** A budget nothing in a test or bench run exhausts (the headers still count down). */
+export const UNTHROTTLED: ArmThrottling = { reads: ENDLESS, writes: ENDLESS, deletes: ENDLESS };
+
 const DEFAULTS: Readonly<Record<RequestKind, TokenBucket>> = {
   reads: { size: 250, refillPerSecond: 25 },
   writes: { size: 200, refillPerSecond: 10 },

@@ -51,12 +51,17 @@ export function protectorJson(s: ServerRecord): unknown {
   };
 }
 
-/** Properties a server and an instance share: the identity SQL reads the key with, and the CMK `keyId`. */
+/**
+ * Properties a server and an instance share: the identity SQL reads the key with, and the CMK `keyId` — versionless
+ * when the protector auto-rotates (SQL then follows the key's current version), the version's URI otherwise. The
+ * encryption protector's own `uri` always names the version in use.
+ */
 function cmkProperties(s: ServerRecord): Record<string, unknown> {
   const k = protectorKey(s);
+  const keyId = k.uri !== null && s.protector.autoRotationEnabled ? k.uri.slice(0, k.uri.lastIndexOf('/')) : k.uri;
   return {
     ...(s.identity.primaryUserAssignedIdentityId ? { primaryUserAssignedIdentityId: s.identity.primaryUserAssignedIdentityId } : {}),
-    ...(k.name !== SERVICE_MANAGED && k.uri !== null ? { keyId: k.uri } : {}),
+    ...(k.name !== SERVICE_MANAGED && keyId !== null ? { keyId } : {}),
   };
 }
 

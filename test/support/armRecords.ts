@@ -2,7 +2,8 @@
 // operationName and resourceId, the wrapper fields, the caller's identity, and `properties` with the request body as a
 // JSON string on the Start record and the response body on the Success record. A Failure record carries the ARM
 // error in `statusMessage`. One operation = a Start record, an optional Accept record, and a Success or Failure record
-// (or none yet: still running).
+// (or none yet: still running). The record itself is the ARM emulator's (emulators/arm/activity.ts), as an operator's.
+import { activityRecord, type ActivityCaller } from '../../emulators/arm/activity.js';
 import { SUB } from './estates.js';
 
 export type Json = Record<string, unknown>;
@@ -30,44 +31,21 @@ export interface ArmOperation {
   readonly failure?: { readonly status: string; readonly code: string };
 }
 
-/** Seven fractional digits, as Azure writes them. */
-const timeOf = (ms: number): string => new Date(ms).toISOString().replace('Z', '0000Z');
+const ADMIN: ActivityCaller = { oid: ADMIN_OID, appid: 'c44b4083-3bb0-49c1-b47d-974e53cbdf3c', kind: 'user', role: 'Owner', ipAddress: '86.12.44.201' };
 
 function record(op: ArmOperation, phase: 'Start' | 'Accept' | 'Success' | 'Failure', at: number, seq: number): Json {
-  const status = phase === 'Start' ? 'Started.' : phase === 'Accept' ? 'Accepted.Accepted' : phase === 'Success' ? 'Succeeded.OK' : `Failed.${op.failure?.status ?? 'BadRequest'}`;
-  const properties: Json = {
-    statusCode: phase === 'Failure' ? (op.failure?.status ?? 'BadRequest') : phase === 'Accept' ? 'Accepted' : 'OK',
-    serviceRequestId: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-    eventCategory: 'Administrative',
-    entity: op.resourceId,
-    message: op.operation,
-    hierarchy: `${TENANT}/${SUBSCRIPTION}`,
-  };
-  if (phase === 'Start' && op.request) properties['requestbody'] = JSON.stringify(op.request);
-  if (phase === 'Success' && op.response) properties['responseBody'] = JSON.stringify(op.response);
-  if (phase === 'Failure') properties['statusMessage'] = JSON.stringify({ error: { code: op.failure?.code ?? 'BadRequest', message: 'The operation failed.' } });
+  const ref = { operation: op.operation, resourceId: op.resourceId, subscriptionId: SUBSCRIPTION, tenantId: TENANT, correlationId: op.correlationId, caller: ADMIN };
   return {
-    RoleLocation: 'East US',
-    Stamp: 'FDWeb',
-    ReleaseVersion: '7.2026.9.3',
-    VmSku: 'Standard_DS5_V2',
-    time: timeOf(at),
-    resourceId: op.resourceId.toUpperCase(),
-    operationName: op.operation.toUpperCase(),
-    category: 'Administrative',
-    resultType: phase,
-    resultSignature: status,
-    durationMs: phase === 'Start' ? '0' : '312',
-    callerIpAddress: '86.12.44.201',
-    correlationId: op.correlationId,
-    identity: {
-      authorization: { scope: op.resourceId, action: op.operation, evidence: { role: 'Owner', roleAssignmentScope: `/subscriptions/${SUBSCRIPTION}`, principalId: ADMIN_OID.replaceAll('-', ''), principalType: 'User' } },
-      claims: { 'http://schemas.microsoft.com/identity/claims/objectidentifier': ADMIN_OID, appid: 'c44b4083-3bb0-49c1-b47d-974e53cbdf3c', idtyp: 'user' },
-    },
-    level: phase === 'Failure' ? 'Error' : 'Information',
-    location: 'global',
-    properties,
-    tenantId: TENANT,
+    ...activityRecord(ref, {
+      phase,
+      at,
+      durationMs: phase === 'Start' ? 0 : 312,
+      statusCode: phase === 'Failure' ? (op.failure?.status ?? 'BadRequest') : phase === 'Accept' ? 'Accepted' : 'OK',
+      serviceRequestId: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+      ...(op.request ? { request: op.request } : {}),
+      ...(op.response ? { response: op.response } : {}),
+      error: { code: op.failure?.code ?? 'BadRequest', message: 'The operation failed.' },
+    }),
   };
 }
 

@@ -2,28 +2,17 @@
 // the replication links' — and is written to the history and to the activity log (Start + Success sharing a
 // correlationId, upper-cased names: azure-formats.md §2.1). The geo rule follows the new roles. The admin helpers
 // (secondary added or removed, identity changed) change what the SDK reads and write their own activity records.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { normaliseActivityRecord } from '../../../domain/normalise/index.js';
 import type { ActivityRecord, ArmEmulator } from '../../../emulators/arm/index.js';
-import type { DevCertificate } from '../../../emulators/certs.js';
-import { A1, A2, A3, PRINCIPALS, RG, SOLO, SUB_A, SUB_B, all, clients, devCert, kid, restError, startSmallEstate } from './support.js';
+import { A1, A2, A3, PRINCIPALS, RG, SOLO, SUB_A, SUB_B, all, clients, kid, restError, emulatorPerTest } from './support.js';
 
-let cert: DevCertificate;
-let em: ArmEmulator | undefined;
-
-beforeAll(async () => {
-  cert = await devCert();
-});
-
-afterEach(async () => {
-  await em?.close();
-  em = undefined;
-});
+const session = emulatorPerTest();
 
 type Link = readonly [server: string | undefined, role: string | undefined, partnerRole: string | undefined];
 
 async function linksOf(e: ArmEmulator, sub: string, server: string): Promise<Link[]> {
-  const links = await all(clients(e, cert).sql(sub).replicationLinks.listByServer(RG, server));
+  const links = await all(clients(e, session.cert()).sql(sub).replicationLinks.listByServer(RG, server));
   return [...new Map(links.map((l) => [l.partnerServer, [l.partnerServer, l.role, l.partnerRole] as const])).values()].sort();
 }
 
@@ -32,8 +21,8 @@ const props = (r: ActivityRecord | undefined): Record<string, unknown> => (r?.['
 describe('failoverGroups.beginFailover', () => {
   it('makes the server it is invoked on the primary: group, members and replication links flip together', async () => {
     const seen: ActivityRecord[] = [];
-    em = await startSmallEstate(cert, { onActivity: (records) => seen.push(...records) });
-    const sql = clients(em, cert).sql(SUB_A);
+    const em = await session.start({ onActivity: (records) => seen.push(...records) });
+    const sql = clients(em, session.cert()).sql(SUB_A);
     const fg = await sql.failoverGroups.beginFailoverAndWait(RG, 'sql-a2', 'fg-orders');
     expect(fg).toMatchObject({ replicationRole: 'Primary', partnerServers: [{ id: A1, replicationRole: 'Secondary' }] });
     expect(await sql.failoverGroups.get(RG, 'sql-a1', 'fg-orders')).toMatchObject({ replicationRole: 'Secondary', partnerServers: [{ id: A2, replicationRole: 'Primary' }] });
@@ -68,16 +57,16 @@ describe('failoverGroups.beginFailover', () => {
   });
 
   it('forceFailoverAllowDataLoss flips the roles too, under its own operation name', async () => {
-    em = await startSmallEstate(cert);
-    await clients(em, cert).sql(SUB_A).failoverGroups.beginForceFailoverAllowDataLossAndWait(RG, 'sql-a2', 'fg-orders');
+    const em = await session.start();
+    await clients(em, session.cert()).sql(SUB_A).failoverGroups.beginForceFailoverAllowDataLossAndWait(RG, 'sql-a2', 'fg-orders');
     expect([em.inspect(A1).role, em.inspect(A2).role]).toEqual(['Secondary', 'Primary']);
     expect(em.activity().map((r) => r['operationName'])).toEqual(['MICROSOFT.SQL/SERVERS/FAILOVERGROUPS/FORCEFAILOVERALLOWDATALOSS/ACTION', 'MICROSOFT.SQL/SERVERS/FAILOVERGROUPS/FORCEFAILOVERALLOWDATALOSS/ACTION']);
     expect(em.calls().byOperation['failoverGroups.forceFailoverAllowDataLoss']).toBe(1);
   });
 
   it('failing back restores the first roles; a failover on the primary changes nothing', async () => {
-    em = await startSmallEstate(cert);
-    const sql = clients(em, cert).sql(SUB_A);
+    const em = await session.start();
+    const sql = clients(em, session.cert()).sql(SUB_A);
     await sql.failoverGroups.beginFailoverAndWait(RG, 'sql-a2', 'fg-orders');
     await sql.failoverGroups.beginFailoverAndWait(RG, 'sql-a1', 'fg-orders');
     await sql.failoverGroups.beginFailoverAndWait(RG, 'sql-a1', 'fg-orders');
@@ -87,17 +76,17 @@ describe('failoverGroups.beginFailover', () => {
   });
 
   it('async mode: 202 + Azure-AsyncOperation, the SDK polls and reads the group from Location', async () => {
-    em = await startSmallEstate(cert, { writeMode: 'async', asyncPolls: 1 });
+    const em = await session.start({ writeMode: 'async', asyncPolls: 1 });
     const statuses: number[] = [];
-    const fg = await clients(em, cert).sql(SUB_A).failoverGroups.beginFailoverAndWait(RG, 'sql-a2', 'fg-orders', { updateIntervalInMs: 1, onResponse: (r) => statuses.push(r.status) });
+    const fg = await clients(em, session.cert()).sql(SUB_A).failoverGroups.beginFailoverAndWait(RG, 'sql-a2', 'fg-orders', { updateIntervalInMs: 1, onResponse: (r) => statuses.push(r.status) });
     expect(statuses[0]).toBe(202);
     expect(fg).toMatchObject({ name: 'fg-orders', replicationRole: 'Primary' });
     expect(em.history()).toEqual([expect.objectContaining({ operation: 'failoverGroups/failover/action', async: true })]);
   });
 
   it('refused failovers change nothing: a server outside the group (404), an injected error', async () => {
-    em = await startSmallEstate(cert);
-    const sql = clients(em, cert, { maxRetries: 0 });
+    const em = await session.start();
+    const sql = clients(em, session.cert(), { maxRetries: 0 });
     expect(await restError(sql.sql(SUB_B).failoverGroups.beginFailoverAndWait(RG, 'sql-a3', 'fg-orders'))).toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
     em.failNext('sql-a2', 'failoverGroups/failover/action', { status: 409, code: 'FailoverGroupBusy', message: 'busy' });
     expect(await restError(sql.sql(SUB_A).failoverGroups.beginFailoverAndWait(RG, 'sql-a2', 'fg-orders'))).toMatchObject({ statusCode: 409, code: 'FailoverGroupBusy' });
@@ -106,8 +95,8 @@ describe('failoverGroups.beginFailover', () => {
   });
 
   it('the geo rule follows the new roles: the new primary may only switch to material its secondaries hold', async () => {
-    em = await startSmallEstate(cert);
-    const sql = clients(em, cert, { maxRetries: 0 }).sql(SUB_A);
+    const em = await session.start();
+    const sql = clients(em, session.cert(), { maxRetries: 0 }).sql(SUB_A);
     await sql.failoverGroups.beginFailoverAndWait(RG, 'sql-a2', 'fg-orders');
     const fresh = kid('kv-wus', 'tde', 'ffffffffffffffffffffffffffffffff');
     const name = 'kv-wus_tde_ffffffffffffffffffffffffffffffff';
@@ -123,10 +112,10 @@ describe('failoverGroups.beginFailover', () => {
 
 describe('admin changes', () => {
   it('addSecondary: the server gets replicas and links to the primary, and each database/write is an activity record', async () => {
-    em = await startSmallEstate(cert);
+    const em = await session.start();
     em.addSecondary('sql-a1', 'sql-solo', { failoverGroup: 'fg-orders' });
     expect(await linksOf(em, SUB_B, 'sql-solo')).toEqual([['sql-a1', 'Secondary', 'Primary']]);
-    const fg = await clients(em, cert).sql(SUB_A).failoverGroups.get(RG, 'sql-a1', 'fg-orders');
+    const fg = await clients(em, session.cert()).sql(SUB_A).failoverGroups.get(RG, 'sql-a1', 'fg-orders');
     expect(fg.partnerServers?.map((p) => p.id).sort()).toEqual([A2, SOLO].sort());
     const ops = em.activity().filter((r) => r['resultType'] === 'Success').map((r) => [r['operationName'], props(r)['entity']]);
     expect(ops).toEqual([
@@ -139,7 +128,7 @@ describe('admin changes', () => {
   });
 
   it('removeSecondary: the links are deleted (one activity record per database) and the server stands alone', async () => {
-    em = await startSmallEstate(cert);
+    const em = await session.start();
     em.removeSecondary('sql-a3');
     expect(await linksOf(em, SUB_B, 'sql-a3')).toEqual([]);
     expect(await linksOf(em, SUB_A, 'sql-a1')).toEqual([['sql-a2', 'Primary', 'Secondary']]);
@@ -149,15 +138,15 @@ describe('admin changes', () => {
     expect(String(props(deletes[0])['entity'])).toMatch(new RegExp(`^${A1}/databases/(orders|ledger)/replicationLinks/[0-9a-f-]{36}$`));
     // Removing a failover-group secondary drops the group with its last partner.
     em.removeSecondary('sql-a2');
-    expect(await all(clients(em, cert).sql(SUB_A).failoverGroups.listByServer(RG, 'sql-a1'))).toEqual([]);
+    expect(await all(clients(em, session.cert()).sql(SUB_A).failoverGroups.listByServer(RG, 'sql-a1'))).toEqual([]);
     expect(em.activity().at(-1)?.['operationName']).toBe('MICROSOFT.SQL/SERVERS/FAILOVERGROUPS/DELETE');
   });
 
   it('setIdentity: the SDK reads the new principal ids, and the servers/write records normalise as identity changes', async () => {
-    em = await startSmallEstate(cert);
+    const em = await session.start();
     const fresh = '9f9f9f9f-0000-4000-8000-000000000001';
     em.setIdentity('sql-a1', { principalId: fresh });
-    expect((await clients(em, cert).sql(SUB_A).servers.get(RG, 'sql-a1')).identity).toMatchObject({ type: 'SystemAssigned', principalId: fresh });
+    expect((await clients(em, session.cert()).sql(SUB_A).servers.get(RG, 'sql-a1')).identity).toMatchObject({ type: 'SystemAssigned', principalId: fresh });
     expect(PRINCIPALS.a1).not.toBe(fresh);
     const events = em.activity().map((r) => normaliseActivityRecord(r));
     expect(events).toEqual([

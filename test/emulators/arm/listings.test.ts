@@ -1,32 +1,18 @@
 // Every listing discovery reads, through its own SDK client over HTTPS: the paths and api-versions the SDKs send are
 // served, the shapes deserialize into the fields discovery needs, and paged listings are followed across `nextLink`
 // pages (page size 1 here), each page counted as one ARM call.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArmEmulator } from '../../../emulators/arm/index.js';
-import type { DevCertificate } from '../../../emulators/certs.js';
-import { A1, A2, A3, COSMOS_UAI, MI, PRINCIPALS, RG, SOLO, SUB_A, SUB_B, UAI, all, clients, cosmosId, devCert, kid, restError, smallEstate, startSmallEstate, vaultId } from './support.js';
+import { A1, A2, A3, COSMOS_UAI, MI, PRINCIPALS, RG, SOLO, SUB_A, SUB_B, UAI, all, clients, cosmosId, kid, restError, emulatorPerTest, smallEstate, vaultId } from './support.js';
 
-let cert: DevCertificate;
-let em: ArmEmulator | undefined;
+const session = emulatorPerTest();
 
-beforeAll(async () => {
-  cert = await devCert();
-});
-
-afterEach(async () => {
-  await em?.close();
-  em = undefined;
-});
-
-async function start(pageSize = 1): Promise<ArmEmulator> {
-  em = await startSmallEstate(cert, { pageSize });
-  return em;
-}
+const start = (pageSize = 1): Promise<ArmEmulator> => session.start({ pageSize });
 
 describe('subscriptions (@azure/arm-resources-subscriptions, GET /subscriptions?api-version=2022-12-01)', () => {
   it('lists every subscription across pages, with names and state', async () => {
     const e = await start();
-    const subs = await all(clients(e, cert).subscriptions.subscriptions.list());
+    const subs = await all(clients(e, session.cert()).subscriptions.subscriptions.list());
     expect(subs.map((s) => [s.subscriptionId, s.displayName, s.state])).toEqual([
       [SUB_A, 'data-prod', 'Enabled'],
       [SUB_B, 'data-dr', 'Enabled'],
@@ -38,7 +24,7 @@ describe('subscriptions (@azure/arm-resources-subscriptions, GET /subscriptions?
 describe('SQL servers (@azure/arm-sql 10)', () => {
   it('servers.list gives each subscription its servers, page by page', async () => {
     const e = await start();
-    const c = clients(e, cert);
+    const c = clients(e, session.cert());
     expect((await all(c.sql(SUB_A).servers.list())).map((s) => s.id)).toEqual([A1, A2]);
     expect((await all(c.sql(SUB_B).servers.list())).map((s) => s.id)).toEqual([A3, SOLO]);
     // Two pages per subscription: one server each, the second page reached through nextLink.
@@ -47,13 +33,14 @@ describe('SQL servers (@azure/arm-sql 10)', () => {
 
   it('servers.get: system-assigned, user-assigned with primaryUserAssignedIdentityId, keyId; none for a new server', async () => {
     const e = await start();
-    const c = clients(e, cert);
+    const c = clients(e, session.cert());
     expect(await c.sql(SUB_A).servers.get(RG, 'sql-a1')).toMatchObject({ location: 'eastus', identity: { type: 'SystemAssigned', principalId: PRINCIPALS.a1 }, keyId: kid('kv-eus', 'tde') });
     const a3 = await c.sql(SUB_B).servers.get(RG, 'sql-a3');
     expect(a3).toMatchObject({
       identity: { type: 'SystemAssigned,UserAssigned', principalId: PRINCIPALS.a3System, userAssignedIdentities: { [UAI]: { principalId: PRINCIPALS.a3User } } },
       primaryUserAssignedIdentityId: UAI,
-      keyId: kid('kv-neu', 'tde'),
+      // Auto-rotation: the server follows the versionless key; its protector names the version in use.
+      keyId: 'https://kv-neu.vault.azure.net/keys/tde',
     });
     expect(a3.identity?.userAssignedIdentities?.[UAI]?.clientId).toMatch(/^[0-9a-f-]{36}$/);
     const solo = await c.sql(SUB_B).servers.get(RG, 'sql-solo');
@@ -63,7 +50,7 @@ describe('SQL servers (@azure/arm-sql 10)', () => {
 
   it('encryptionProtectors.listByServer / get and serverKeys.listByServer: key type, name, uri, auto-rotation', async () => {
     const e = await start();
-    const sql = clients(e, cert).sql(SUB_B);
+    const sql = clients(e, session.cert()).sql(SUB_B);
     expect(await all(sql.encryptionProtectors.listByServer(RG, 'sql-a3'))).toEqual([
       expect.objectContaining({ serverKeyType: 'AzureKeyVault', serverKeyName: 'kv-neu_tde_0a9b8c7d6e5f40312233445566778899', uri: kid('kv-neu', 'tde'), autoRotationEnabled: true }),
     ]);
@@ -73,7 +60,7 @@ describe('SQL servers (@azure/arm-sql 10)', () => {
 
   it('replicationLinks.listByServer: one link per geo database and partner, roles from both sides, across subscriptions', async () => {
     const e = await start();
-    const c = clients(e, cert);
+    const c = clients(e, session.cert());
     const fromPrimary = await all(c.sql(SUB_A).replicationLinks.listByServer(RG, 'sql-a1'));
     expect(fromPrimary.map((l) => [l.partnerDatabase, l.partnerServer, l.role, l.partnerRole, l.partnerLocation]).sort()).toEqual([
       ['ledger', 'sql-a2', 'Primary', 'Secondary', 'westus'],
@@ -93,7 +80,7 @@ describe('SQL servers (@azure/arm-sql 10)', () => {
 
   it('failoverGroups.listByServer / get: the group from each member, its role and its partners', async () => {
     const e = await start();
-    const c = clients(e, cert);
+    const c = clients(e, session.cert());
     const [fg] = await all(c.sql(SUB_A).failoverGroups.listByServer(RG, 'sql-a1'));
     expect(fg).toMatchObject({ name: 'fg-orders', replicationRole: 'Primary', partnerServers: [{ id: A2, location: 'westus', replicationRole: 'Secondary' }], readWriteEndpoint: { failoverPolicy: 'Automatic' } });
     expect(fg?.databases?.sort()).toEqual([`${A1}/databases/ledger`, `${A1}/databases/orders`]);
@@ -105,7 +92,7 @@ describe('SQL servers (@azure/arm-sql 10)', () => {
 
   it('databases.listByServer: sku tier, replicas on secondaries, and a database-level CMK as encryptionProtector', async () => {
     const e = await start();
-    const c = clients(e, cert);
+    const c = clients(e, session.cert());
     const onPrimary = await all(c.sql(SUB_A).databases.listByServer(RG, 'sql-a1'));
     expect(onPrimary.map((d) => [d.name, d.sku?.tier, d.encryptionProtector ?? null])).toEqual([
       ['orders', 'GeneralPurpose', null],
@@ -121,7 +108,7 @@ describe('SQL servers (@azure/arm-sql 10)', () => {
 
   it('managedInstances.list and managedInstanceEncryptionProtectors.listByInstance', async () => {
     const e = await start();
-    const c = clients(e, cert);
+    const c = clients(e, session.cert());
     expect(await all(c.sql(SUB_A).managedInstances.list())).toEqual([expect.objectContaining({ id: MI, identity: expect.objectContaining({ principalId: PRINCIPALS.mi }), keyId: kid('kv-eus', 'mi-tde') })]);
     expect(await all(c.sql(SUB_B).managedInstances.list())).toEqual([]);
     expect(await all(c.sql(SUB_A).managedInstanceEncryptionProtectors.listByInstance(RG, 'mi-1'))).toEqual([
@@ -134,7 +121,7 @@ describe('SQL servers (@azure/arm-sql 10)', () => {
 describe('Cosmos DB (@azure/arm-cosmosdb 16.4, api-version 2025-10-15)', () => {
   it('databaseAccounts.list: keyVaultKeyUri, defaultIdentity, identity, documentEndpoint; service-managed accounts too', async () => {
     const e = await start();
-    const c = clients(e, cert);
+    const c = clients(e, session.cert());
     expect(await all(c.cosmos(SUB_A).databaseAccounts.list())).toEqual([
       expect.objectContaining({
         id: cosmosId(SUB_A, 'cosmos-orders'),
@@ -151,7 +138,7 @@ describe('Cosmos DB (@azure/arm-cosmosdb 16.4, api-version 2025-10-15)', () => {
 
   it('sqlResources.listSqlDatabases and listClientEncryptionKeys: keyWrapMetadata.value is the wrapping key', async () => {
     const e = await start();
-    const cosmos = clients(e, cert).cosmos(SUB_A);
+    const cosmos = clients(e, session.cert()).cosmos(SUB_A);
     expect((await all(cosmos.sqlResources.listSqlDatabases(RG, 'cosmos-orders'))).map((d) => d.name)).toEqual(['app', 'empty']);
     const [cek] = await all(cosmos.sqlResources.listClientEncryptionKeys(RG, 'cosmos-orders', 'app'));
     expect(cek).toMatchObject({ name: 'cek-1', resource: { id: 'cek-1', encryptionAlgorithm: 'AEAD_AES_256_CBC_HMAC_SHA256', keyWrapMetadata: { type: 'AZURE_KEY_VAULT', value: kid('kv-wus', 'ae-orders'), algorithm: 'RSA-OAEP' } } });
@@ -160,8 +147,8 @@ describe('Cosmos DB (@azure/arm-cosmosdb 16.4, api-version 2025-10-15)', () => {
 
   it('client encryption keys the caller may not read answer 403 AuthorizationFailed', async () => {
     const config = smallEstate();
-    em = await startSmallEstate(cert, { cosmosAccounts: (config.cosmosAccounts ?? []).map((a) => ({ ...a, clientEncryptionKeyReaders: ['someone-else'] })) });
-    const err = await restError(all(clients(em, cert).cosmos(SUB_A).sqlResources.listClientEncryptionKeys(RG, 'cosmos-orders', 'app')));
+    const em = await session.start({ cosmosAccounts: (config.cosmosAccounts ?? []).map((a) => ({ ...a, clientEncryptionKeyReaders: ['someone-else'] })) });
+    const err = await restError(all(clients(em, session.cert()).cosmos(SUB_A).sqlResources.listClientEncryptionKeys(RG, 'cosmos-orders', 'app')));
     expect(err).toMatchObject({ statusCode: 403, code: 'AuthorizationFailed' });
   });
 });
@@ -169,7 +156,7 @@ describe('Cosmos DB (@azure/arm-cosmosdb 16.4, api-version 2025-10-15)', () => {
 describe('Key Vault (@azure/arm-keyvault 5, api-version 2026-02-01)', () => {
   it('vaults.listBySubscription across pages: vaultUri, soft delete, purge protection, RBAC, network ACLs', async () => {
     const e = await start();
-    const c = clients(e, cert);
+    const c = clients(e, session.cert());
     const vaults = await all(c.keyVault(SUB_A).vaults.listBySubscription());
     expect(vaults.map((v) => v.name)).toEqual(['kv-eus', 'kv-wus']);
     expect(vaults[0]?.properties).toMatchObject({ vaultUri: 'https://kv-eus.vault.azure.net/', enableSoftDelete: true, softDeleteRetentionInDays: 90, enablePurgeProtection: true, enableRbacAuthorization: true });
@@ -183,7 +170,7 @@ describe('Key Vault (@azure/arm-keyvault 5, api-version 2026-02-01)', () => {
 
   it('managedHsms.listBySubscription / get: hsmUri on managedhsm.azure.net', async () => {
     const e = await start();
-    const c = clients(e, cert);
+    const c = clients(e, session.cert());
     expect(await all(c.keyVault(SUB_A).managedHsms.listBySubscription())).toEqual([]);
     const [hsm] = await all(c.keyVault(SUB_B).managedHsms.listBySubscription());
     expect(hsm).toMatchObject({ id: vaultId(SUB_B, 'hsm-1', 'managedHSMs'), properties: { hsmUri: 'https://hsm-1.managedhsm.azure.net/', enablePurgeProtection: true } });
@@ -194,7 +181,7 @@ describe('Key Vault (@azure/arm-keyvault 5, api-version 2026-02-01)', () => {
 describe('the call counter', () => {
   it('counts each request by SDK operation, and resets', async () => {
     const e = await start(50);
-    const c = clients(e, cert);
+    const c = clients(e, session.cert());
     await all(c.sql(SUB_A).servers.list());
     await c.sql(SUB_A).servers.get(RG, 'sql-a2');
     await all(c.cosmos(SUB_A).databaseAccounts.list());

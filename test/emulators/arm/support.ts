@@ -8,7 +8,8 @@ import { SqlManagementClient } from '@azure/arm-sql';
 import { LocalEmulatorCredential, type LocalPrincipal } from '../../../adapters/azure/localCredential.js';
 import type { DevCertificate } from '../../../emulators/certs.js';
 import { startArmEmulator, type ArmEmulator, type ArmEmulatorOptions } from '../../../emulators/arm/index.js';
-import { AUTOMATION, sdkPolicies } from '../armsql/support.js';
+import { afterEach, beforeAll } from 'vitest';
+import { AUTOMATION, devCert, sdkPolicies } from '../armsql/support.js';
 
 export { AUTOMATION, devCert, restError } from '../armsql/support.js';
 
@@ -120,4 +121,35 @@ export async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
+}
+
+export interface EmulatorSession {
+  /** The dev certificate (read once per file). */
+  readonly cert: () => DevCertificate;
+  /** Starts the small estate with `o` on top; it is closed after the test. */
+  readonly start: (o?: Partial<Omit<ArmEmulatorOptions, 'tls'>>) => Promise<ArmEmulator>;
+}
+
+/** For a test file: registers the hooks that read the certificate once and close each test's emulator. */
+export function emulatorPerTest(): EmulatorSession {
+  let cert: DevCertificate | undefined;
+  let em: ArmEmulator | undefined;
+  beforeAll(async () => {
+    cert = await devCert();
+  });
+  afterEach(async () => {
+    await em?.close();
+    em = undefined;
+  });
+  const certificate = (): DevCertificate => {
+    if (!cert) throw new Error('the certificate is read in beforeAll');
+    return cert;
+  };
+  return {
+    cert: certificate,
+    start: async (o = {}) => {
+      em = await startSmallEstate(certificate(), o);
+      return em;
+    },
+  };
 }

@@ -123,7 +123,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
 
   const tables = tableConnection(config, access);
   // The estate in use: the file with the discovered overlay, read by every use case at the time of use.
-  const discovery = await createServiceDiscovery({ config, file: fileEstate, tables, clock, log, discovery: overrides.discovery !== undefined ? overrides.discovery : defaultDiscoveryPort(config, access, log) });
+  const discovery = await createServiceDiscovery({ config, file: fileEstate, tables, clock, log, discovery: overrides.discovery !== undefined ? overrides.discovery : defaultDiscoveryPort(config) });
   const estates = discovery.estates;
   const state = new TableStateStore(tables);
   const poison = new TablePoisonStore(tables);

@@ -17,7 +17,8 @@ import type { DiscoveryTrigger } from '../domain/discovery/triggers.js';
 import type { ProtectorDiscoveryFinding } from '../domain/discovery/view.js';
 import type { Estate } from '../domain/estate/model.js';
 import type { Config } from './config.js';
-import type { AzureAccess } from './composition.js';
+import { createDiscoveryServices } from './discovery.js';
+import { discover } from '../app/discovery/discover.js';
 
 export interface ServiceDiscovery {
   readonly estates: EstateSource;
@@ -111,9 +112,12 @@ export async function createServiceDiscovery(input: {
 }
 
 /**
- * How this host reads Azure for discovery: the ARM and Key Vault adapters (app/discovery's discover()) with the host's
- * identity, against ARM_ENDPOINT. Null until those adapters are wired here.
+ * How this host reads Azure for discovery: app/discovery's discover() over the ARM and Key Vault adapters, with the
+ * host's identity (managed identity; the local credential in local mode) against ARM_ENDPOINT — the same composition
+ * as `keysteward discover` (hosts/discovery.ts). Its identity needs Reader on the watched subscriptions and key
+ * get / getrotationpolicy on the vaults (README: discovery on a real tenant).
  */
-export function defaultDiscoveryPort(_config: Config, _access: AzureAccess, _log: Logger): DiscoveryPort | null {
-  return null;
+export function defaultDiscoveryPort(config: Config): DiscoveryPort {
+  const { arm, keys } = createDiscoveryServices(config);
+  return { discover: ({ subscriptions }) => discover({ arm, keys }, { subscriptions }) };
 }

@@ -70,21 +70,23 @@ function nextRecord(previous: DiscoveryRecord | null, fresh: DiscoveryFacts, req
 
 export async function rediscover(deps: RediscoverDeps, request: RediscoverRequest): Promise<RediscoverResult> {
   const startedAt = iso(deps.clock.now());
-  const subscriptions = [...new Set(request.subscriptions.map((s) => s.toLowerCase()))].sort();
+  const asked = [...new Set(request.subscriptions.map((s) => s.toLowerCase()))].sort();
   let fresh: DiscoveryFacts;
   try {
-    fresh = (await deps.discovery.discover({ subscriptions })).facts;
+    fresh = (await deps.discovery.discover({ subscriptions: asked })).facts;
   } catch (err) {
     const error = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.slice(0, 500) ?? 'error';
-    deps.log.error({ reason: request.reason, kind: request.kind, subscriptions: subscriptions.length, error }, 'discovery run failed; the estate in use keeps the last overlay');
-    await recordFailure(deps, request, subscriptions, error);
+    deps.log.error({ reason: request.reason, kind: request.kind, subscriptions: asked.length, error }, 'discovery run failed; the estate in use keeps the last overlay');
+    await recordFailure(deps, request, asked, error);
     return { kind: 'failed', error };
   }
+  // None asked (an estate naming no subscription): discovery read every subscription it can, and those it read count.
+  const subscriptions = asked.length > 0 ? asked : [...fresh.subscriptions].sort();
   for (let attempt = 1; attempt <= MAX_SAVE_ATTEMPTS; attempt++) {
     const stored = await deps.store.load();
     const reread = newerThan(stored?.record ?? null, subscriptions, startedAt);
     if (reread.length === 0 && request.kind === 'targeted') return { kind: 'superseded' };
-    const record = nextRecord(stored?.record ?? null, { ...fresh, subscriptions: request.kind === 'full' ? subscriptions : fresh.subscriptions }, request, reread, startedAt, deps);
+    const record = nextRecord(stored?.record ?? null, { ...fresh, subscriptions }, request, reread, startedAt, deps);
     const saved = await deps.store.save(record, stored?.version ?? null);
     if (saved.ok) {
       const result: StoredDiscovery = { record, version: saved.version };

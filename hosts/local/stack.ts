@@ -17,7 +17,7 @@ import { seedVaults } from './seed.js';
 import { startLocalArmSql } from './armSql.js';
 import { startLocalCosmos } from './cosmos.js';
 import type { CosmosEmulator } from '../../emulators/cosmos/index.js';
-import type { ArmSqlEmulator } from '../../emulators/armsql/index.js';
+import type { ActivityRecord, ArmEmulator } from '../../emulators/arm/index.js';
 import { simulateMemberTraffic, type Traffic } from './traffic.js';
 import { startLocalItsm, type LocalItsm } from './itsm.js';
 import type { DiscoveryPort } from '../../app/drift/ports.js';
@@ -48,7 +48,8 @@ export interface LocalStack {
   readonly kv: KeyVaultEmulator;
   readonly email: EmailCapture;
   readonly logAnalytics: LogAnalyticsEmulator;
-  readonly armSql: ArmSqlEmulator;
+  /** The ARM emulator (SQL servers, failover groups, server keys, protectors): its activity log feeds ingestion too. */
+  readonly armSql: ArmEmulator;
   readonly cosmos: CosmosEmulator;
   readonly azurite: Azurite;
   readonly redis: LocalRedis;
@@ -79,7 +80,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const azurite = await startAzurite();
     closers.push(() => azurite.close());
 
-    const pending: AuditRecord[] = [];
+    // What the Event Hubs stand-in delivers: Key Vault audit records and ARM's activity-log records.
+    const pending: Array<AuditRecord | ActivityRecord> = [];
     const kv = await startKeyVaultEmulator({
       tls: { cert: cert.certPem, key: cert.keyPem },
       vaults: [...given.vaults.values()].map((v) => ({ name: v.name, ...(v.region ? { region: v.region } : {}), ...(v.resourceId ? { resourceId: v.resourceId } : {}) })),
@@ -98,7 +100,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(() => logAnalytics.close());
 
     const seeded = await seedVaults(kv, given);
-    const armSql = await startLocalArmSql(kv, given, seeded, cert);
+    const armSql = await startLocalArmSql(kv, given, seeded, cert, (records) => {
+      pending.push(...records);
+    });
     closers.push(() => armSql.close());
     const cosmos = await startLocalCosmos(kv, given, seeded, cert, options.estatePath);
     closers.push(() => cosmos.close());

@@ -11,6 +11,8 @@ import { startLocalStack, type LocalStack } from '../../hosts/local/stack.js';
 import { serve, type RunningHost } from '../../hosts/standalone/serve.js';
 import { armRecords, failoverGroupFailover } from '../support/armRecords.js';
 import { FakeAzure } from '../app/drift/support.js';
+import { eventually } from '../support/eventually.js';
+import { sameOrder, switchOrder } from './planOrder.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ESTATE = `${ROOT}demo/service-estate.json`;
@@ -42,31 +44,16 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function plan(url: string): Promise<string[]> {
-  const res = await fetch(`${url}/api/protectors/orders-sql/rotations`, { method: 'POST', body: JSON.stringify({ dryRun: true }), headers: keyed(url) });
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { steps: Array<{ kind: string; role?: string; member?: string }> };
-  return body.steps.filter((s) => s.kind === 'switch-protector').map((s) => `${s.role} ${s.member?.slice(s.member.lastIndexOf('/') + 1) ?? ''}`);
-}
-
 const discovery = async (url: string): Promise<DiscoveryStatus> => (await (await fetch(`${url}/api/discovery`, { headers: keyed(url) })).json()) as DiscoveryStatus;
-
-/** Polls `check` until it returns true (the instances converge in the background); fails after `ms`. */
-async function eventually(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('two instances converge on the discovered overlay', () => {
   it('a failover ingested on one instance flips the rotation order on both', async () => {
-    await eventually(async () => (await discovery(stack.host.url)).lastRun !== null, 'the start-up discovery run');
-    await eventually(async () => (await discovery(b.url)).estateVersion === (await discovery(stack.host.url)).estateVersion, 'B applying the start-up record');
+    await eventually(() => discovery(stack.host.url), (d) => d.lastRun !== null, 'the start-up discovery run');
+    const versionA = (await discovery(stack.host.url)).estateVersion;
+    await eventually(() => discovery(b.url), (d) => d.estateVersion === versionA, 'B applying the start-up record');
     const before = ['secondary sql-orders-wus', 'secondary sql-orders-neu', 'primary sql-orders-eus'];
-    expect(await plan(stack.host.url)).toEqual(before);
-    expect(await plan(b.url)).toEqual(before);
+    expect(await switchOrder(stack.host.url)).toEqual(before);
+    expect(await switchOrder(b.url, 'orders-sql', keyed(b.url))).toEqual(before);
 
     azure.options = { primary: { 'orders-sql': wus } };
     // The failover succeeds now: after the start-up read (an operation older than the last read is known to it).
@@ -76,8 +63,8 @@ describe('two instances converge on the discovered overlay', () => {
     expect(summary.discoveryTriggers).toBe(1);
 
     const after = ['secondary sql-orders-eus', 'secondary sql-orders-neu', 'primary sql-orders-wus'];
-    await eventually(async () => JSON.stringify(await plan(stack.host.url)) === JSON.stringify(after), 'A planning the new order');
-    await eventually(async () => JSON.stringify(await plan(b.url)) === JSON.stringify(after), 'B planning the new order');
+    await eventually(() => switchOrder(stack.host.url), sameOrder(after), 'A planning the new order');
+    await eventually(() => switchOrder(b.url, 'orders-sql', keyed(b.url)), sameOrder(after), 'B planning the new order');
 
     const [da, db] = [await discovery(stack.host.url), await discovery(b.url)];
     expect(db.estateVersion).toBe(da.estateVersion);

@@ -12,6 +12,8 @@ import { localPolicies } from '../../adapters/azure/localNetwork.js';
 import { silentLogger } from '../../adapters/logging/logger.js';
 import type { DiscoveryStatus } from '../../app/drift/status.js';
 import { startLocalStack, type LocalStack } from '../../hosts/local/stack.js';
+import { eventually } from '../support/eventually.js';
+import { sameOrder, switchOrder } from './planOrder.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ESTATE = `${ROOT}demo/service-estate.json`;
@@ -38,30 +40,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function switchOrder(): Promise<string[]> {
-  const res = await fetch(`${stack.host.url}/api/protectors/orders-sql/rotations`, { method: 'POST', body: JSON.stringify({ dryRun: true }) });
-  const plan = (await res.json()) as { steps: Array<{ kind: string; role?: string; member?: string }> };
-  expect(res.status, JSON.stringify(plan)).toBe(200);
-  return plan.steps.filter((s) => s.kind === 'switch-protector').map((s) => `${s.role} ${s.member?.slice(s.member.lastIndexOf('/') + 1) ?? ''}`);
-}
-
 const discovery = async (): Promise<DiscoveryStatus> => (await (await fetch(`${stack.host.url}/api/discovery`)).json()) as DiscoveryStatus;
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > until) throw new Error(`never happened: ${what} (last: ${JSON.stringify(value).slice(0, 400)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function sql(): SqlManagementClient {
   return new SqlManagementClient(new LocalEmulatorCredential(OPERATOR), SUBSCRIPTION, { endpoint: stack.armSql.endpoint, additionalPolicies: localPolicies(), retryOptions: { maxRetries: 0 } });
 }
-
-const same = (a: readonly string[]) => (b: readonly string[]) => JSON.stringify(a) === JSON.stringify(b);
 
 describe('a failover in Azure changes the rotation order without a restart', () => {
   it('failover → activity log → ingestion → re-discovery → the new secondary is switched first; failing back restores it', async () => {
@@ -71,7 +54,7 @@ describe('a failover in Azure changes the rotation order without a restart', () 
     expect(first.overlay?.protectors['orders-sql']?.find((m) => m.role === 'primary')?.resourceId).toMatch(/sql-orders-eus$/);
     expect(first.drift.filter((f) => f.protector === 'orders-sql')).toEqual([]);
     const initial = ['secondary sql-orders-wus', 'secondary sql-orders-neu', 'primary sql-orders-eus'];
-    expect(await switchOrder()).toEqual(initial);
+    expect(await switchOrder(stack.host.url)).toEqual(initial);
 
     await sql().failoverGroups.beginFailoverAndWait(RG, 'sql-orders-wus', 'orders-sql');
     const records = stack.armSql.activity().filter((r) => String(r['operationName']).endsWith('FAILOVERGROUPS/FAILOVER/ACTION'));
@@ -79,7 +62,7 @@ describe('a failover in Azure changes the rotation order without a restart', () 
     await stack.flush();
 
     const flipped = ['secondary sql-orders-eus', 'secondary sql-orders-neu', 'primary sql-orders-wus'];
-    await eventually(switchOrder, same(flipped), 'the plan switching the old primary first');
+    await eventually(() => switchOrder(stack.host.url), sameOrder(flipped), 'the plan switching the old primary first');
     const after = await discovery();
     expect(after.lastRun).toMatchObject({ reason: 'activity-log', kind: 'targeted', subscriptions: [SUBSCRIPTION] });
     expect(after.lastRun?.triggers.map((t) => [t.change, t.resourceId.slice(t.resourceId.lastIndexOf('/') + 1)])).toEqual([['failover', 'sql-orders-wus']]);
@@ -89,7 +72,7 @@ describe('a failover in Azure changes the rotation order without a restart', () 
 
     await sql().failoverGroups.beginFailoverAndWait(RG, 'sql-orders-eus', 'orders-sql');
     await stack.flush();
-    await eventually(switchOrder, same(initial), 'failing back restoring the first order');
+    await eventually(() => switchOrder(stack.host.url), sameOrder(initial), 'failing back restoring the first order');
     const back = await discovery();
     expect(back.drift.filter((f) => f.protector === 'orders-sql')).toEqual([]);
 

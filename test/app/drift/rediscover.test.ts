@@ -3,20 +3,12 @@
 // instance at its next poll; per subscription the later read wins; a failed read is recorded without touching the
 // overlay; the version poll loads a record only when it changed.
 import { describe, expect, it } from 'vitest';
-import { MemoryDiscoveryStore } from '../../../app/fakes/memoryDiscoveryStore.js';
-import { BILLING, driftEstate, ORDERS, rolesOf, SUB_A, SUB_B } from './estate.js';
-import { discoveryInstance, FakeAzure, gate } from './support.js';
+import { BILLING, ORDERS, rolesOf, SUB_A, SUB_B } from './estate.js';
+import { driftWorld, gate } from './support.js';
 
 const T0 = Date.parse('2026-12-06T03:00:00Z');
 
-function world() {
-  const file = driftEstate();
-  const azure = new FakeAzure(file);
-  const store = new MemoryDiscoveryStore();
-  let now = T0;
-  const clock = { now: () => now };
-  return { file, azure, store, clock, tick: (ms: number) => (now += ms), instance: (pollMs?: number) => discoveryInstance(file, azure, store, clock, pollMs === undefined ? {} : { pollMs }) };
-}
+const world = () => driftWorld(T0);
 
 describe('rediscover', () => {
   it('a full run stores the facts, an overlay naming every matched protector, and the run; Azure as the file says changes no role', async () => {

@@ -3,21 +3,15 @@
 // during a run are read by the next.
 import { describe, expect, it } from 'vitest';
 import type { DiscoveryTrigger } from '../../../domain/discovery/triggers.js';
-import { MemoryDiscoveryStore } from '../../../app/fakes/memoryDiscoveryStore.js';
-import { BILLING, driftEstate, ORDERS, SUB_A, SUB_B } from './estate.js';
-import { discoveryInstance, FakeAzure, gate } from './support.js';
+import { BILLING, ORDERS, SUB_A, SUB_B } from './estate.js';
+import { driftWorld, gate } from './support.js';
 
 const T0 = Date.parse('2026-12-06T03:00:00Z');
 const trigger = (resourceId: string, time: number, change: DiscoveryTrigger['change'] = 'failover'): DiscoveryTrigger => ({ resourceId, subscription: resourceId.split('/')[2] as string, change, time, operation: 'Microsoft.Sql/servers/failoverGroups/failover/action' });
 
 function world() {
-  const file = driftEstate();
-  const azure = new FakeAzure(file);
-  const store = new MemoryDiscoveryStore();
-  let now = T0;
-  const clock = { now: () => now };
-  const a = discoveryInstance(file, azure, store, clock);
-  return { azure, store, a, tick: (ms: number) => (now += ms) };
+  const w = driftWorld(T0);
+  return { ...w, a: w.instance() };
 }
 
 describe('RediscoveryScheduler', () => {

@@ -5,11 +5,12 @@ import type { DiscoveryPort } from '../../../app/drift/ports.js';
 import { OverlaidEstateSource } from '../../../app/drift/overlaidEstate.js';
 import { rediscover, type RediscoverRequest } from '../../../app/drift/rediscover.js';
 import { RediscoveryScheduler, type Timers } from '../../../app/drift/scheduler.js';
-import type { MemoryDiscoveryStore } from '../../../app/fakes/memoryDiscoveryStore.js';
+import { MemoryDiscoveryStore } from '../../../app/fakes/memoryDiscoveryStore.js';
 import { silentLogger } from '../../../adapters/logging/logger.js';
 import type { DiscoveryFacts } from '../../../domain/discovery/facts.js';
 import type { Estate } from '../../../domain/estate/model.js';
 import { factsOf, subscriptionOf, type FactsOptions } from '../../support/discoveryFacts.js';
+import { driftEstate } from './estate.js';
 
 /** Azure as discovery reads it: the estate's topology with the changes the test makes. */
 export class FakeAzure implements DiscoveryPort {
@@ -71,3 +72,13 @@ export function discoveryInstance(file: Estate, azure: FakeAzure, store: MemoryD
 }
 
 export { subscriptionOf };
+
+/** The drift estate, a fake Azure, one shared store and a clock the test moves; `instance()` adds a service instance. */
+export function driftWorld(start = Date.parse('2026-12-06T03:00:00Z')) {
+  const file = driftEstate();
+  const azure = new FakeAzure(file);
+  const store = new MemoryDiscoveryStore();
+  let now = start;
+  const clock = { now: () => now };
+  return { file, azure, store, clock, tick: (ms: number) => (now += ms), instance: (pollMs?: number) => discoveryInstance(file, azure, store, clock, pollMs === undefined ? {} : { pollMs }) };
+}

@@ -2,8 +2,9 @@
 // I/O — ingestion never waits on ARM); they are collected for `debounceMs` after the first, then one targeted run reads
 // the subscriptions they concern (rediscoveryScope). Scheduled full runs and targeted runs of this instance run one at
 // a time, in order; triggers arriving during a run wait for the next.
-// A trigger already reflected — its subscription was read (by any instance) after the operation succeeded — is
-// dropped: a redelivered batch, or reconcile re-ingesting the last hour of activity records, costs no ARM call.
+// Only watched subscriptions are read: an operation elsewhere (an activity log exported from a subscription discovery
+// does not watch) reads nothing. A trigger already reflected — its subscription was read (by any instance) after the
+// operation succeeded — is dropped: a redelivered batch, or reconcile re-ingesting the last hour of activity records, costs no ARM call.
 // (Operation times are ARM's clock, read times this host's: a host clock ahead of ARM's by more than the minutes an
 // activity record takes to arrive could make a needed read look done; the scheduled full run reads it regardless.)
 // Bounds: pending triggers are kept one per resource (the latest), so memory is bounded by the resources changed, and
@@ -34,7 +35,7 @@ export interface SchedulerDeps {
   /** The estate file (group membership for the scope) and the record applied now (facts, per-subscription read times). */
   readonly file: Estate;
   readonly record: () => DiscoveryRecord | null;
-  /** Subscriptions a full run reads. */
+  /** Subscriptions discovery watches: a full run reads them all, a targeted run only some of them. */
   readonly watched: () => readonly string[];
   readonly debounceMs: number;
   readonly log: Logger;
@@ -92,10 +93,11 @@ export class RediscoveryScheduler {
     try {
       const record = this.deps.record();
       const scope = rediscoveryScope(triggers, this.deps.file, record?.facts ?? null);
-      // Read after the change already (by this instance or another): nothing new to learn there.
+      const watched = new Set(this.deps.watched());
+      // Unwatched, or read after the change already (by this instance or another): nothing to read there.
       const due = [...scope].filter(([sub, time]) => {
         const read = record?.gatheredAt[sub];
-        return read === undefined || Date.parse(read) <= time;
+        return watched.has(sub) && (read === undefined || Date.parse(read) <= time);
       });
       if (due.length === 0) {
         this.deps.log.info({ triggers: triggers.length }, 'topology changes already discovered; no re-discovery needed');

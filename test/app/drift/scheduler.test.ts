@@ -42,6 +42,14 @@ describe('RediscoveryScheduler', () => {
     expect(w.azure.reads.at(-1)).toEqual([SUB_A, SUB_B]);
   });
 
+  it('an operation in a subscription discovery does not watch reads nothing', async () => {
+    const w = world();
+    w.a.scheduler.notify([trigger('/subscriptions/cccccccc-0000-4000-8000-00000000000c/resourcegroups/rg/providers/microsoft.sql/servers/sql-elsewhere', T0 + 1)]);
+    w.a.timers.fire();
+    await w.a.scheduler.settled();
+    expect(w.azure.reads).toEqual([]);
+  });
+
   it('runs of one instance never overlap: a trigger during a run is read by the next run, after it', async () => {
     const w = world();
     const slow = gate();

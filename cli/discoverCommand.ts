@@ -108,7 +108,7 @@ export async function runDiscover(o: DiscoverOptions): Promise<void> {
     );
   } catch (err) {
     if (!(err instanceof ArmCredentialError)) throw err;
-    process.stderr.write(`keysteward: ${err.message}\n`);
+    process.stderr.write(`keysteward: ${err.message} (sign in with \`az login\`, or run where a managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET is set)\n`);
     process.exitCode = 1;
     return;
   }

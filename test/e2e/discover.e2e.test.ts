@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEstateFile } from '../../adapters/files/estateFile.js';
-import { startArmEmulator, type ArmEmulator } from '../../emulators/arm/index.js';
-import { generateTopology, startTopologyKeyVault, type GeneratedTopology, type TopologyOptions } from '../../emulators/arm/topology/index.js';
+import type { ArmEmulator } from '../../emulators/arm/index.js';
+import type { GeneratedTopology, TopologyOptions } from '../../emulators/arm/topology/index.js';
 import type { DevCertificate } from '../../emulators/certs.js';
-import { LOCAL_SERVICE_PRINCIPAL } from '../../hosts/composition.js';
 import { keystewardAsync, type CliResult } from '../support/cli.js';
-import { devCert, sdkPolicies } from '../emulators/armsql/support.js';
+import { startDiscoveryStack } from '../support/discoveryStack.js';
+import { devCert } from '../emulators/armsql/support.js';
 
 let cert: DevCertificate;
 beforeAll(async () => {
@@ -31,24 +31,15 @@ interface Run {
 
 /** Serves the topology, runs `keysteward discover --out <file>` against it, and closes the emulators. */
 async function discoverGenerated(o: TopologyOptions, pageSize: number, retryAfterSeconds?: number): Promise<Run> {
-  const tls = { cert: cert.certPem, key: cert.keyPem };
-  const { keyVault, topology } = await startTopologyKeyVault(generateTopology(o), {
-    tls,
-    additionalPolicies: sdkPolicies(cert),
-    // Reader of keys and rotation policies, nothing cryptographic: what the README asks for.
-    grants: [{ principalId: LOCAL_SERVICE_PRINCIPAL.oid, permissions: ['get', 'getrotationpolicy'] }],
-  });
-  // ARM's own token buckets (250 reads + 25/s per subscription) and, besides, a 429 on every ninth read (Retry-After
-  // 1 s unless given: the small runs answer 0, so that many pages of 429s stay quick).
-  const arm = await startArmEmulator({ ...topology.arm, tls, pageSize, throttling: { rejectEveryNthRead: 9, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) } });
+  // ARM's own token buckets (250 reads + 25/s per subscription) and a 429 on every ninth read (Retry-After 1 s unless
+  // given: the small runs answer 0, so that many pages of 429s stay quick).
+  const stack = await startDiscoveryStack(cert, o, { pageSize, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) });
   try {
     const file = join(await mkdtemp(join(tmpdir(), 'ks-discover-')), 'estate.yaml');
-    const env = { NODE_EXTRA_CA_CERTS: process.env['NODE_EXTRA_CA_CERTS'] ?? '', KEYSTEWARD_MODE: 'local', ARM_ENDPOINT: arm.endpoint };
-    const cli = await keystewardAsync(['discover', '--out', file], { env, timeoutMs: 170_000 });
-    return { cli, file, topology, arm };
+    const cli = await keystewardAsync(['discover', '--out', file], { env: stack.env, timeoutMs: 170_000 });
+    return { cli, file, topology: stack.topology, arm: stack.arm };
   } finally {
-    await arm.close();
-    await keyVault.close();
+    await stack.close();
   }
 }
 

@@ -1,12 +1,14 @@
 // Ingestion use case for one trigger invocation (a batch of Event Hubs messages, an Event Grid delivery, a
 // reconcile read): parse → normalise → match → fold into a batch delta, persist the delta per protector with
-// compare-and-set, then claim and dispatch the alert transitions it caused.
+// compare-and-set, then claim and dispatch the alert transitions it caused. Succeeded ARM operations that may change
+// what discovery reads (a failover, a geo-secondary, a server or protector written) are handed to discovery as
+// triggers — a synchronous hand-over that never waits on ARM (app/drift/scheduler.ts debounces and runs them).
 // Invariant I4: every record is applied or stored in the poison table; a bad record never throws. Only an
 // infrastructure failure (state or poison store down) throws, so the host's retry policy runs the batch again —
 // which is safe, because applying a batch twice changes nothing. Writes are bounded (poison batched by the store,
 // state writes through mapLimit): one delivery of 100,000 bad records must not open 100,000 sockets.
-import type { EstateIndex } from '../domain/estate/index.js';
-import type { EventSource } from '../domain/events/keyEvent.js';
+import type { EventSource, KeyEvent } from '../domain/events/keyEvent.js';
+import { discoveryTriggers, mayTriggerDiscovery, type DiscoveryTrigger } from '../domain/discovery/triggers.js';
 import { applyEvent, createFoldState, type ProtectorState } from '../domain/health/fold.js';
 import { normaliseRecord, recordsOf } from '../domain/normalise/index.js';
 import { deriveProtector } from '../domain/health/report.js';
@@ -15,17 +17,21 @@ import { persistDelta } from './persist.js';
 import { mapLimit } from './concurrency.js';
 import { jsonValueTooDeep, parseJsonText, tooDeepReason, type JsonParse } from './jsonInput.js';
 import type { Clock, Logger, PoisonRecord, PoisonStore, StateStore } from './ports.js';
+import type { EstateSource } from './estateSource.js';
 
 /** Protectors whose state is written at once: each is a load and a compare-and-set save (two Table requests). */
 const STATE_WRITE_CONCURRENCY = 16;
 
 export interface IngestDeps {
-  readonly index: EstateIndex;
+  /** The estate in use: one snapshot of it per batch (matching, persisting and judging agree within a batch). */
+  readonly estates: EstateSource;
   readonly state: StateStore;
   readonly poison: PoisonStore;
   readonly alerts: AlertDeps;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Receives the batch's re-discovery triggers; must return at once (it is called before the batch's writes). */
+  readonly onDiscoveryTriggers?: (triggers: readonly DiscoveryTrigger[]) => void;
 }
 
 /** One delivered message and where it came from (partition, offset, sequence number), for the poison table. */
@@ -44,6 +50,8 @@ export interface IngestSummary {
   protectorsChanged: number;
   conflicts: number;
   alertsClaimed: number;
+  /** Succeeded topology operations handed to discovery. */
+  discoveryTriggers: number;
 }
 
 /** Bodies arrive as parsed JSON (Functions `dataType: 'string'` + JSON) or as text / bytes; text is depth-checked first. */
@@ -75,8 +83,11 @@ function bodyText(value: unknown, parsed = false): string {
 }
 
 export async function ingestMessages(deps: IngestDeps, messages: readonly IngestMessage[]): Promise<IngestSummary> {
-  const batch = createFoldState(deps.index);
-  const summary: IngestSummary = { records: 0, matched: 0, ignored: 0, rejected: 0, protectorsChanged: 0, conflicts: 0, alertsClaimed: 0 };
+  const { estate, index } = deps.estates.current();
+  const batch = createFoldState(index);
+  const summary: IngestSummary = { records: 0, matched: 0, ignored: 0, rejected: 0, protectorsChanged: 0, conflicts: 0, alertsClaimed: 0, discoveryTriggers: 0 };
+  const topology: KeyEvent[] = [];
+  const watchTopology = deps.onDiscoveryTriggers !== undefined;
   const poison: PoisonRecord[] = [];
   const receivedAt = new Date(deps.clock.now()).toISOString();
   const reject = (m: IngestMessage, recordIndex: number, source: PoisonRecord['source'], reason: string, body: string): void => {
@@ -101,7 +112,10 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
         summary.ignored++;
       } else {
         let matched = false;
-        for (const event of result.events) if (applyEvent(batch, event)) matched = true;
+        for (const event of result.events) {
+          if (applyEvent(batch, event)) matched = true;
+          if (watchTopology && mayTriggerDiscovery(event)) topology.push(event);
+        }
         if (matched) summary.matched++;
         else summary.ignored++;
       }
@@ -109,13 +123,15 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
     }
   }
 
+  if (topology.length > 0) handTriggers(deps, topology, summary);
+
   // Poison first: once the state is saved the batch may be acknowledged, and a rejected record must not be lost.
   // One call for the whole batch: the store batches its writes and bounds how many are in flight.
   await deps.poison.putMany(poison);
   if (poison.length > 0) deps.log.warn({ rejected: poison.length, first: poison[0]?.reason }, 'records rejected to the poison table');
 
   const touched = [...batch.protectors.values()].filter((ps) => ps.events.size > 0 || ps.successes.some((s) => s.length > 0));
-  const results = await mapLimit(touched, STATE_WRITE_CONCURRENCY, (delta) => persistDelta(deps.state, delta, deps.index.estate, deps.clock.now()));
+  const results = await mapLimit(touched, STATE_WRITE_CONCURRENCY, (delta) => persistDelta(deps.state, delta, estate, deps.clock.now()));
   const changed: ProtectorState[] = [];
   for (const r of results) {
     summary.conflicts += r.conflicts;
@@ -125,11 +141,22 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
 
   if (changed.length > 0) {
     const now = deps.clock.now();
-    const incidents = changed.flatMap((ps) => deriveProtector(deps.index.estate, ps, now).incidents);
+    const incidents = changed.flatMap((ps) => deriveProtector(estate, ps, now).incidents);
     summary.alertsClaimed = (await claimTransitions(deps.alerts, incidents)).length;
     if (summary.alertsClaimed > 0) await dispatchPending(deps.alerts);
   }
   return summary;
+}
+
+/** Never fails the batch: discovery is a consumer of ingestion, not a part of applying it. */
+function handTriggers(deps: IngestDeps, events: readonly KeyEvent[], summary: IngestSummary): void {
+  try {
+    const triggers = discoveryTriggers(events);
+    summary.discoveryTriggers = triggers.length;
+    if (triggers.length > 0) deps.onDiscoveryTriggers?.(triggers);
+  } catch (err) {
+    deps.log.error({ error: err instanceof Error ? err.message : String(err) }, 'could not hand topology changes to discovery');
+  }
 }
 
 /**

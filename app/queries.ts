@@ -2,13 +2,14 @@
 // incidents also carry their alert transitions with each channel's delivery, from the alert ledger.
 import { episodeKey, OPEN_STAGES, stageKey } from '../domain/alerts/policy.js';
 import type { AlertKind } from '../domain/alerts/message.js';
-import type { EstateIndex } from '../domain/estate/index.js';
-import type { Protector } from '../domain/estate/model.js';
+import type { Estate, Protector } from '../domain/estate/model.js';
 import { deriveProtector } from '../domain/health/report.js';
 import type { Finding, Incident } from '../domain/report.js';
+import type { ProtectorDiscoveryFinding } from '../domain/discovery/view.js';
 import { mapLimit } from './concurrency.js';
 import { loadState } from './persist.js';
 import type { AlertLedger, AlertStatus, ChannelDelivery, Clock, StateStore } from './ports.js';
+import type { EstateSource } from './estateSource.js';
 
 export type Health = 'healthy' | 'at_risk' | 'access_lost' | 'inaccessible' | 'autoheal_expired';
 
@@ -37,7 +38,8 @@ export type IncidentWithAlerts = Incident & { readonly alerts: readonly AlertTra
 
 export interface ProtectorDetail extends ProtectorSummary {
   readonly incidents: readonly IncidentWithAlerts[];
-  readonly findingList: readonly Finding[];
+  /** The protector's own findings, then discovery's about it (drift of the estate file, preflight facts). */
+  readonly findingList: ReadonlyArray<Finding | ProtectorDiscoveryFinding>;
   readonly evaluatedAt: string;
 }
 
@@ -50,11 +52,13 @@ function healthOf(incidents: readonly Incident[]): Health {
 }
 
 export interface QueryDeps {
-  readonly index: EstateIndex;
+  readonly estates: EstateSource;
   readonly state: StateStore;
   readonly clock: Clock;
   /** Where the incidents' alert transitions are read (absent: incidents carry no alerts). */
   readonly alerts?: AlertLedger;
+  /** Discovery's findings about an estate protector (absent: no discovery). */
+  readonly discoveryFindings?: (protectorId: string) => readonly ProtectorDiscoveryFinding[];
 }
 
 const TRANSITIONS: ReadonlyArray<AlertTransition['transition']> = [...OPEN_STAGES, 'resolved', 'escalation'];
@@ -70,7 +74,7 @@ async function alertsOf(ledger: AlertLedger, incident: Incident): Promise<AlertT
 }
 
 export async function describeProtector(deps: QueryDeps, id: string): Promise<ProtectorDetail | null> {
-  const detail = await deriveDetail(deps, id);
+  const detail = await deriveDetail(deps, (await deps.estates.fresh()).estate, id);
   if (!detail) return null;
   const ledger = deps.alerts;
   if (!ledger) return detail;
@@ -78,11 +82,13 @@ export async function describeProtector(deps: QueryDeps, id: string): Promise<Pr
   return { ...detail, incidents: detail.incidents.map((i, n) => ({ ...i, alerts: alerts[n] ?? [] })) };
 }
 
-async function deriveDetail(deps: QueryDeps, id: string): Promise<ProtectorDetail | null> {
-  const protector = deps.index.estate.protectors.find((p) => p.id === id);
+async function deriveDetail(deps: QueryDeps, estate: Estate, id: string): Promise<ProtectorDetail | null> {
+  const protector = estate.protectors.find((p) => p.id === id);
   if (!protector) return null;
   const now = deps.clock.now();
-  const { incidents, findings } = deriveProtector(deps.index.estate, await loadState(deps.state, protector), now);
+  const derived = deriveProtector(estate, await loadState(deps.state, protector), now);
+  const incidents = derived.incidents;
+  const findings = [...derived.findings, ...(deps.discoveryFindings?.(id) ?? [])];
   return {
     id: protector.id,
     kind: protector.kind,
@@ -99,8 +105,9 @@ async function deriveDetail(deps: QueryDeps, id: string): Promise<ProtectorDetai
 
 export async function listProtectors(deps: QueryDeps): Promise<ProtectorSummary[]> {
   const out: ProtectorSummary[] = [];
-  for (const p of deps.index.estate.protectors) {
-    const detail = await deriveDetail(deps, p.id);
+  const { estate } = await deps.estates.fresh();
+  for (const p of estate.protectors) {
+    const detail = await deriveDetail(deps, estate, p.id);
     if (detail) {
       const { incidents: _i, findingList: _f, evaluatedAt: _e, ...summary } = detail;
       out.push(summary);

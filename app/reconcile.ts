@@ -34,8 +34,9 @@ export async function reconcile(deps: ReconcileDeps, lookbackMs: number): Promis
   let inventoryFailed = 0;
   if (deps.inventory) {
     const reader = deps.inventory;
-    const blank = createFoldState(deps.index);
-    for (const protector of deps.index.estate.protectors) {
+    const { estate, index } = deps.estates.current();
+    const blank = createFoldState(index);
+    for (const protector of estate.protectors) {
       const live = new Map<string, readonly InventoryVersion[]>();
       for (const vault of protectorVaults(protector)) {
         try {
@@ -49,7 +50,7 @@ export async function reconcile(deps: ReconcileDeps, lookbackMs: number): Promis
       if (live.size === 0) continue;
       const delta = protectorState(blank, protector);
       delta.liveInventory = live;
-      await persistDelta(deps.state, delta, deps.index.estate, deps.clock.now());
+      await persistDelta(deps.state, delta, estate, deps.clock.now());
     }
   }
   return { gapFill, inventoryRead, inventoryFailed };

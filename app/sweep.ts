@@ -17,8 +17,8 @@
 // - One protector's trouble (an unreadable entity, a failing claim) is logged and counted; the others go on. A page
 //   that cannot be read stops the scan where it is; the next sweep retries from there.
 import { performance } from 'node:perf_hooks';
-import type { EstateIndex } from '../domain/estate/index.js';
-import type { Protector } from '../domain/estate/model.js';
+import type { Estate, Protector } from '../domain/estate/model.js';
+import type { EstateSource } from './estateSource.js';
 import { deriveProtectorIncidents } from '../domain/health/report.js';
 import { fromSnapshot } from '../domain/health/snapshot.js';
 import type { Millis } from '../domain/time.js';
@@ -41,7 +41,8 @@ export interface SweepSettings {
 export const DEFAULT_SWEEP_SETTINGS: SweepSettings = { budgetMs: 20_000, concurrency: 16, pageSize: 100 };
 
 export interface SweepDeps {
-  readonly index: EstateIndex;
+  /** The estate in use, read once per sweep (a sweep judges every state against one snapshot). */
+  readonly estates: EstateSource;
   readonly state: StateStore;
   readonly alerts: AlertDeps;
   /** Where the previous sweep stopped; without one, every sweep starts at the first state. */
@@ -81,7 +82,8 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const log = deps.alerts.log;
   const began = elapsed();
   const now = deps.alerts.clock.now();
-  const protectors = new Map(deps.index.estate.protectors.map((p) => [p.id, p]));
+  const estate = deps.estates.current().estate;
+  const protectors = new Map(estate.protectors.map((p) => [p.id, p]));
   const start = await readCursor(deps);
   const tally = { judged: 0, skipped: 0, failed: 0, claimed: 0 };
   // Judged in scan order: the budget is consulted only once `pageSize` states were started in this sweep.
@@ -99,7 +101,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
     if (!protector || entry.stored.snapshot.events.length === 0) return 'skipped';
     try {
       // Not `tally.claimed += await …`: that reads the total before the await and loses concurrent claims.
-      const claimed = await judge(deps, protector, entry, now);
+      const claimed = await judge(deps, estate, protector, entry, now);
       tally.claimed += claimed;
       return 'judged';
     } catch (err) {
@@ -163,9 +165,9 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
 }
 
 /** Derives one protector at `now` and claims its new transitions; returns how many were claimed. */
-async function judge(deps: SweepDeps, protector: Protector, entry: StateEntry & { ok: true }, now: Millis): Promise<number> {
+async function judge(deps: SweepDeps, estate: Estate, protector: Protector, entry: StateEntry & { ok: true }, now: Millis): Promise<number> {
   // Incidents only: findings are shown by the API, never alerted, so the sweep does not derive them.
-  const incidents = deriveProtectorIncidents(deps.index.estate, fromSnapshot(protector, entry.stored.snapshot), now);
+  const incidents = deriveProtectorIncidents(estate, fromSnapshot(protector, entry.stored.snapshot), now);
   return incidents.length === 0 ? 0 : (await claimTransitions(deps.alerts, incidents)).length;
 }
 

@@ -42,6 +42,7 @@ import { ROTATION_QUEUE } from '../adapters/queue/rotationQueue.js';
 import { createRedis } from '../adapters/redis/client.js';
 import { TableStateStore } from '../adapters/tables/stateStore.js';
 import type { Logger } from '../app/ports.js';
+import { fixedEstate } from '../app/estateSource.js';
 import { ROTATION_TAG } from '../app/rotation/executor.js';
 import { stepJobId, type RotationRun } from '../domain/rotation/run.js';
 import { DEFAULT_CERT_DIR, ensureDevCertificate } from '../emulators/certs.js';
@@ -397,7 +398,7 @@ export async function benchRotation(o: BenchRotationOptions = {}): Promise<Bench
       config,
       access,
       tables,
-      estate,
+      estates: fixedEstate(estate),
       state: new TableStateStore(tables),
       redis,
       clock: { now: () => Date.now() },

@@ -23,6 +23,11 @@ export async function protectorHandler(services: Services, req: HttpInput): Prom
   return detail ? { status: 200, jsonBody: detail } : { status: 404, jsonBody: { error: `unknown protector "${id}"` } };
 }
 
+/** GET /api/discovery — discovery's last run, findings, drift and the overlay in use (issue 8). */
+export async function discoveryHandler(services: Services): Promise<HttpOutput> {
+  return { status: 200, jsonBody: await services.discoveryStatus() };
+}
+
 export async function dashboardHandler(services: Services): Promise<HttpOutput> {
   const protectors = await services.listProtectors();
   return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderDashboard(protectors, services.clock.now()) };

@@ -1,6 +1,6 @@
 // The function definitions both hosts register.
 import type { EventHubInput, FunctionDefinition, HttpInput, RetryOptions } from './definitions.js';
-import { dashboardHandler, eventGridHandler, healthHandler, MAX_EVENT_GRID_BODY, protectorHandler, protectorsHandler } from './http.js';
+import { dashboardHandler, discoveryHandler, eventGridHandler, healthHandler, MAX_EVENT_GRID_BODY, protectorHandler, protectorsHandler } from './http.js';
 import { retireVersionHandler, rewrapHandler, rotationHandler, startRewrapHandler, startRotationHandler } from './rotationHttp.js';
 import type { Services } from './services.js';
 import { itsmRequestHandler, itsmWebhookHandler } from './itsmHttp.js';
@@ -51,9 +51,11 @@ export function functionDefinitions(services: Services): FunctionDefinition[] {
     { name: 'rotationSchedule', trigger: { type: 'timer', schedule: c.rotationSchedule, runOnStartup: false }, handler: async () => void (await services.rotateDue()) },
     { name: 'reconcile', trigger: { type: 'timer', schedule: c.reconcileSchedule, runOnStartup: false }, handler: async () => void (await services.reconcile()) },
     { name: 'itsm', trigger: { type: 'timer', schedule: c.itsmSchedule, runOnStartup: false }, handler: async () => void (await services.itsmTick()) },
+    { name: 'discovery', trigger: { type: 'timer', schedule: c.discoverySchedule, runOnStartup: false }, handler: async () => void (await services.rediscover()) },
     { name: 'health', trigger: { type: 'http', methods: ['GET'], route: 'health' }, handler: () => healthHandler(services) },
     { name: 'protectors', trigger: { type: 'http', methods: ['GET'], route: 'protectors' }, handler: () => protectorsHandler(services) },
     { name: 'protector', trigger: { type: 'http', methods: ['GET'], route: 'protectors/{id}' }, handler: (req: HttpInput) => protectorHandler(services, req) },
+    { name: 'discoveryStatus', trigger: { type: 'http', methods: ['GET'], route: 'discovery' }, handler: () => discoveryHandler(services) },
     { name: 'eventGrid', trigger: { type: 'http', methods: ['POST', 'OPTIONS'], route: 'events/eventgrid', maxBodyBytes: MAX_EVENT_GRID_BODY }, handler: (req: HttpInput) => eventGridHandler(services, req) },
     { name: 'startRotation', trigger: { type: 'http', methods: ['POST'], route: 'protectors/{id}/rotations' }, handler: (req: HttpInput) => startRotationHandler(services, req) },
     { name: 'retireVersion', trigger: { type: 'http', methods: ['POST'], route: 'protectors/{id}/versions/{vault}/{version}/disable' }, handler: (req: HttpInput) => retireVersionHandler(services, req) },

@@ -9,6 +9,7 @@ import type { RewrapArgs, StartRewrapResult } from '../app/rewrap/startRewrap.js
 import type { RewrapStatus } from '../app/rewrap/rewrapJobs.js';
 import type { AcceptResult, InboundHttp } from '../app/itsm/accept.js';
 import type { ItsmRequest } from '../domain/itsm/request.js';
+import type { DiscoveryStatus } from '../app/drift/status.js';
 
 /**
  * `degraded`: shown, but not a reason to fail liveness (an ITSM outage delays write-backs; it does not stop keysteward).
@@ -27,6 +28,7 @@ export interface FunctionsConfig {
   readonly rotationSchedule: string;
   readonly reconcileSchedule: string;
   readonly itsmSchedule: string;
+  readonly discoverySchedule: string;
   readonly eventGridKey: string | undefined;
 }
 
@@ -52,6 +54,10 @@ export interface Services {
   getItsmRequest(id: string): Promise<ItsmRequest | null>;
   /** The ITSM timer: open requests make sure of their jobs, the outbox is carried to the ITSM systems. */
   itsmTick(): Promise<unknown>;
+  /** The DISCOVERY_SCHEDULE timer: a full re-discovery of the watched subscriptions. */
+  rediscover(): Promise<unknown>;
+  /** GET /api/discovery: the last run, what it found, the drift of the estate file, the overlay in use. */
+  discoveryStatus(): Promise<DiscoveryStatus>;
   /** Starts the rotations the schedule says are due (rotation_due); returns the run ids started. */
   rotateDue(): Promise<string[]>;
   close(): Promise<void>;

@@ -30,7 +30,8 @@ import type { TableConnection } from '../adapters/tables/connection.js';
 import { TablePoisonStore } from '../adapters/tables/poisonStore.js';
 import { TableStateStore } from '../adapters/tables/stateStore.js';
 import { createWebhookNotifier } from '../adapters/webhook/webhookNotifier.js';
-import { indexEstate } from '../domain/estate/index.js';
+import type { DiscoveryPort } from '../app/drift/ports.js';
+import { createServiceDiscovery, defaultDiscoveryPort } from './serviceDiscovery.js';
 import { deriveProtector } from '../domain/health/report.js';
 import { loadState } from '../app/persist.js';
 import { createRotationServices } from './rotation.js';
@@ -52,6 +53,7 @@ export function functionsConfigOf(config: Config): FunctionsConfig {
     rotationSchedule: config.ROTATION_SCHEDULE,
     reconcileSchedule: config.RECONCILE_SCHEDULE,
     itsmSchedule: config.ITSM_SCHEDULE,
+    discoverySchedule: config.DISCOVERY_SCHEDULE,
     eventGridKey: config.EVENTGRID_KEY,
   };
 }
@@ -68,6 +70,8 @@ export interface ServiceOverrides {
    * (a Function App's settings, Key Vault references resolved). The local stack hands its emulators' keys here.
    */
   readonly settings?: (name: string) => string | undefined;
+  /** How this host reads Azure for discovery (tests); default the ARM adapters, or none when the host has no access. */
+  readonly discovery?: DiscoveryPort | null;
 }
 
 export interface AzureAccess {
@@ -104,8 +108,7 @@ const emailSchema = z.object({ email: z.object({ to: z.array(z.string().min(3)).
 export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
   const log = overrides.log ?? createLogger(config.LOG_LEVEL);
   const clock = overrides.clock ?? { now: () => Date.now() };
-  const estate = await loadEstateFile(config.KEYSTEWARD_ESTATE);
-  const index = indexEstate(estate);
+  const fileEstate = await loadEstateFile(config.KEYSTEWARD_ESTATE);
   const access = azureAccess(config);
 
   const redis = createRedis(config.REDIS_URL, { name: 'keysteward' });
@@ -119,6 +122,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   }
 
   const tables = tableConnection(config, access);
+  // The estate in use: the file with the discovered overlay, read by every use case at the time of use.
+  const discovery = await createServiceDiscovery({ config, file: fileEstate, tables, clock, log, discovery: overrides.discovery !== undefined ? overrides.discovery : defaultDiscoveryPort(config) });
+  const estates = discovery.estates;
   const state = new TableStateStore(tables);
   const poison = new TablePoisonStore(tables);
   const ledger = new TableAlertLedger(tables);
@@ -138,7 +144,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   if (config.ALERT_WEBHOOK_URL && config.ALERT_WEBHOOK_SECRET) notifiers.push(createWebhookNotifier({ url: config.ALERT_WEBHOOK_URL, secret: config.ALERT_WEBHOOK_SECRET }));
   notifiers.push(...(overrides.notifiers ?? []));
 
-  const notifications = emailSchema.safeParse(estate.notifications);
+  // Notifications come from the file alone (the discovered overlay changes roles and principal ids only).
+  const notifications = emailSchema.safeParse(fileEstate.notifications);
   const recipients = config.ALERT_TO ?? (notifications.success ? (notifications.data.email?.to ?? []) : []);
   const alerts: AlertDeps = {
     ledger,
@@ -150,10 +157,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     leaseClock: new RedisClaimClock(redis, { timeoutMs: 1000 }),
     limiter: failOpen(new RedisRateLimiter(redis, { email: { perMinute: config.EMAIL_RATE_PER_MINUTE, perHour: config.EMAIL_RATE_PER_HOUR } }, `${config.REDIS_KEY_PREFIX}rate:`), log),
   };
-  const ingestDeps: IngestDeps = { index, state, poison, alerts, clock, log };
+  const ingestDeps: IngestDeps = { estates, state, poison, alerts, clock, log, ...(discovery.onTriggers ? { onDiscoveryTriggers: discovery.onTriggers } : {}) };
   const heartbeats = new Heartbeats(redis, { prefix: config.REDIS_KEY_PREFIX });
   const sweepCursor = new RedisSweepCursor(redis, { prefix: config.REDIS_KEY_PREFIX });
-  const vaultUrl = vaultUrlResolver(config, estate);
+  const vaultUrl = vaultUrlResolver(config, () => estates.current().estate);
   const inventory = createKeyVaultInventoryReader({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies });
   const logs = config.LOG_ANALYTICS_WORKSPACE_ID
     ? createAuditLogReader({
@@ -166,8 +173,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     : undefined;
 
   const worker = overrides.rotationWorker ?? config.ROTATION_WORKER;
-  const rotations = createRotationServices({ config, access, tables, estate, state, redis, clock, log, worker, settings: overrides.settings ?? ((name) => process.env[name]) });
-  const itsm = createItsmServices({ config, tables, estate, redis, clock, log, worker, rotations: { start: (id, options) => rotations.start(id, options), get: (id) => rotations.get(id) } });
+  const rotations = createRotationServices({ config, access, tables, estates, state, redis, clock, log, worker, settings: overrides.settings ?? ((name) => process.env[name]) });
+  const itsm = createItsmServices({ config, tables, estates, redis, clock, log, worker, rotations: { start: (id, options) => rotations.start(id, options), get: (id) => rotations.get(id) } });
   // Incidents open tickets through the outbox (estate notifications.itsm); the channel never waits on the ITSM system.
   if (itsm.incidentChannel) notifiers.push(itsm.incidentChannel);
   if (notifiers.length === 0) log.warn({}, 'no alert channel configured: alerts stay undelivered in the ledger (GET /api/health "alerts") until one is');
@@ -184,15 +191,15 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     },
     poisonBatch: (messages, reason) => poisonMessages(ingestDeps, messages, reason),
     sweep: async () => {
-      const result = await sweep({ index, state, alerts, cursor: sweepCursor, settings: { budgetMs: config.SWEEP_BUDGET_MS, concurrency: config.SWEEP_CONCURRENCY } });
+      const result = await sweep({ estates, state, alerts, cursor: sweepCursor, settings: { budgetMs: config.SWEEP_BUDGET_MS, concurrency: config.SWEEP_CONCURRENCY } });
       // Redis is not the system of record: re-queue rotation runs whose jobs a Redis loss took (I6).
       await rotations.reconcileQueue().catch((err: unknown) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'rotation queue reconcile failed'));
       void heartbeats.beat('sweep', clock.now()).catch(() => undefined);
       return result;
     },
     reconcile: () => reconcile({ ...ingestDeps, ...(logs ? { logs } : {}), inventory }, config.RECONCILE_LOOKBACK_MINUTES * 60_000),
-    listProtectors: () => listProtectors({ index, state, clock }),
-    describeProtector: (id) => describeProtector({ index, state, clock, alerts: ledger }, id),
+    listProtectors: () => listProtectors({ estates, state, clock }),
+    describeProtector: (id) => describeProtector({ estates, state, clock, alerts: ledger, discoveryFindings: discovery.findings }, id),
     checkHealth: async () => {
       const deps: Record<string, DependencyStatus> = {};
       deps['tableStorage'] = await state.load('__health__').then(
@@ -214,6 +221,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       const lastIngest = await withTimeout(heartbeats.last('ingest'), 1000).catch(() => null);
       deps['ingestion'] = { status: 'up', detail: lastIngest ? `last batch ${new Date(lastIngest).toISOString()}` : 'no batch yet' };
       Object.assign(deps, await itsm.health());
+      deps['discovery'] = await withTimeout(discovery.health(), 2000).catch((err: unknown) => ({ status: 'unknown' as const, detail: `discovery record unreadable: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : 'error'}` }));
       return deps;
     },
     startRotation: (id, options) => rotations.start(id, options),
@@ -223,6 +231,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     getRewrap: (id) => rotations.getRewrap(id),
     rotateDue: async () => {
       const started: string[] = [];
+      const { estate } = await estates.fresh();
       for (const protector of estate.protectors) {
         if (!protector.rotation) continue;
         const { findings } = deriveProtector(estate, await loadState(state, protector), clock.now());
@@ -233,10 +242,13 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       }
       return started;
     },
+    rediscover: () => discovery.scheduled(),
+    discoveryStatus: () => discovery.status(),
     receiveItsm: (input) => itsm.receive(input),
     getItsmRequest: (id) => itsm.get(id),
     itsmTick: () => itsm.tick(),
     close: async () => {
+      await discovery.close();
       await itsm.close();
       await rotations.close();
       redis.disconnect();

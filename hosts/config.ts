@@ -57,6 +57,17 @@ export const configSchema = z
     /** Protectors a sweep judges at once. */
     SWEEP_CONCURRENCY: positiveInt.default(16),
     RECONCILE_SCHEDULE: z.string().default('0 */5 * * * *'),
+    // Estate discovery in the service (issue 8): the estate in use is the file plus the discovered overlay.
+    /** Off: no discovery runs and the estate in use is the file alone. */
+    DISCOVERY_ENABLED: bool.default(true),
+    /** Full re-discovery of the watched subscriptions (activity-log events trigger targeted runs in between). */
+    DISCOVERY_SCHEDULE: z.string().default('0 0 * * * *'),
+    /** How often an instance checks the shared discovery record for a new overlay. */
+    DISCOVERY_POLL_SECONDS: positiveInt.default(30),
+    /** Topology changes collected this long after the first before one targeted re-discovery reads them. */
+    DISCOVERY_DEBOUNCE_SECONDS: positiveInt.default(15),
+    /** Subscriptions discovery watches; default those of the estate's members and vaults. */
+    DISCOVERY_SUBSCRIPTIONS: csv.optional(),
     EVENTGRID_KEY: z.string().min(16).optional(),
     /** Required by every route but health and Event Grid (header x-api-key or Authorization: Bearer). */
     API_KEY: z.string().min(16).optional(),
@@ -155,9 +166,12 @@ export function loadDiscoveryConfig(env: NodeJS.ProcessEnv): DiscoveryConfig {
   return parseEnv(discoveryConfigSchema, env);
 }
 
-/** A vault's data-plane URL: KEYVAULT_URL_TEMPLATE when set, else the estate's `uri` for it (sovereign clouds, custom names). */
-export function vaultUrlResolver(config: Pick<Config, 'KEYVAULT_URL_TEMPLATE'>, estate: Estate): (vault: string) => string {
+/**
+ * A vault's data-plane URL: KEYVAULT_URL_TEMPLATE when set, else the `uri` the estate in use gives it (sovereign clouds,
+ * custom names), read at each call.
+ */
+export function vaultUrlResolver(config: Pick<Config, 'KEYVAULT_URL_TEMPLATE'>, estate: () => Estate): (vault: string) => string {
   const template = config.KEYVAULT_URL_TEMPLATE;
   if (template !== undefined) return (vault) => template.replace('{vault}', vault);
-  return (vault) => estate.vaults.get(vault.toLowerCase())?.uri ?? `https://${vault}.vault.azure.net/`;
+  return (vault) => estate().vaults.get(vault.toLowerCase())?.uri ?? `https://${vault}.vault.azure.net/`;
 }

@@ -19,7 +19,7 @@ import { TableIncidentTicketIndex } from '../adapters/tables/incidentTickets.js'
 import { TableItsmOutbox } from '../adapters/tables/itsmOutbox.js';
 import { TableItsmRequestStore } from '../adapters/tables/itsmRequests.js';
 import { jiraWebhookAuth, jsmAutomationAuth, parseExpiringSecrets, standardWebhooksAuth } from '../adapters/webhook/itsmAuth.js';
-import type { Estate } from '../domain/estate/model.js';
+import type { EstateSource } from '../app/estateSource.js';
 import type { ItsmProfile, ItsmRequest, ItsmSystem } from '../domain/itsm/request.js';
 import { parseInstant } from '../domain/time.js';
 import { ConfigError, type Config } from './config.js';
@@ -75,7 +75,7 @@ function ciMap(text: string | undefined): Map<string, string> {
 export function createItsmServices(input: {
   config: Config;
   tables: TableConnection;
-  estate: Estate;
+  estates: EstateSource;
   redis: Redis;
   clock: Clock;
   log: Logger;
@@ -83,7 +83,8 @@ export function createItsmServices(input: {
   worker: boolean;
 }): ItsmServices {
   const { config, clock, log } = input;
-  const notifications = notificationsSchema.safeParse(input.estate.notifications);
+  // Notifications come from the file alone (the overlay changes roles and principal ids only): checked once, here.
+  const notifications = notificationsSchema.safeParse(input.estates.current().estate.notifications);
   if (!notifications.success) throw new ConfigError(`estate notifications.itsm: ${notifications.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const outbound = notifications.data.itsm;
 
@@ -142,7 +143,7 @@ export function createItsmServices(input: {
   const queue = createItsmQueue({ connection: input.redis, prefix });
   const advance = (id: string) =>
     advanceItsmRequest(
-      { store, outbox, tickets, rotations: input.rotations, protectors: new Set(input.estate.protectors.map((p) => p.id)), clock, log, recheckMs: config.ITSM_RECHECK_SECONDS * 1000, progressMs: config.ITSM_PROGRESS_SECONDS * 1000 },
+      { store, outbox, tickets, rotations: input.rotations, protectors: { has: (id) => input.estates.current().estate.protectors.some((p) => p.id === id) }, clock, log, recheckMs: config.ITSM_RECHECK_SECONDS * 1000, progressMs: config.ITSM_PROGRESS_SECONDS * 1000 },
       id,
     );
   const worker: Worker | null = input.worker ? startItsmWorker(advance, log, { connection: input.redis, prefix }) : null;

@@ -24,7 +24,7 @@ import { createProtectorUsage } from '../app/retirement/usage.js';
 import { createRotationQueue, startRotationWorker } from '../adapters/queue/rotationQueue.js';
 import { TableRotationLedger } from '../adapters/tables/rotationLedger.js';
 import type { TableConnection } from '../adapters/tables/connection.js';
-import type { Estate } from '../domain/estate/model.js';
+import type { EstateSource } from '../app/estateSource.js';
 import type { RotationRun } from '../domain/rotation/run.js';
 import type { AzureAccess } from './composition.js';
 import { vaultUrlResolver, type Config } from './config.js';
@@ -72,7 +72,8 @@ export function createRotationServices(input: {
   config: Config;
   access: AzureAccess;
   tables: TableConnection;
-  estate: Estate;
+  /** The estate in use, read by every use case at the time of use. */
+  estates: EstateSource;
   state: StateStore;
   redis: Redis;
   clock: Clock;
@@ -84,7 +85,7 @@ export function createRotationServices(input: {
   workerConcurrency?: number;
 }): RotationServices {
   const { config, access } = input;
-  const vaultUrl = vaultUrlResolver(config, input.estate);
+  const vaultUrl = vaultUrlResolver(config, () => input.estates.current().estate);
   const ledger = new TableRotationLedger(input.tables);
   const catalogs = cosmosCekCatalogs({ credential: access.credential, setting: input.settings ?? ((name) => process.env[name]) });
   const wrapper = createKeyWrapper({ credential: access.credential, additionalPolicies: access.additionalPolicies });
@@ -94,7 +95,7 @@ export function createRotationServices(input: {
   // Key creations have a ceiling of their own per vault (K6), booked in Redis by every instance like the one above.
   const creates = new RedisVaultBudget(input.redis, { ratePerSec: CREATE_RATE_PER_SEC, burst: CREATE_BURST, keyPrefix: `${config.REDIS_KEY_PREFIX}creates:`, log: input.log });
   const deps: RotationDeps = {
-    estate: input.estate,
+    estates: input.estates,
     ledger,
     keys: createRotationKeys({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies }),
     protectors: nonRetryableArm(createProtectorSwitch({ credential: access.credential, endpoint: config.ARM_ENDPOINT, additionalPolicies: access.additionalPolicies })),
@@ -133,16 +134,16 @@ export function createRotationServices(input: {
   const campaigns = new TableCampaignLedger(input.tables);
   const rewrapWorker = input.worker
     ? startRewrapWorker(
-        { estate: input.estate, catalogs, deks, wrapper, budget, clock: input.clock, logger: input.log, vaultBudgetPerSec: config.REWRAP_VAULT_UNITS_PER_SEC, concurrency: config.REWRAP_CONCURRENCY, ledger: campaigns },
+        { estates: input.estates, catalogs, deks, wrapper, budget, clock: input.clock, logger: input.log, vaultBudgetPerSec: config.REWRAP_VAULT_UNITS_PER_SEC, concurrency: config.REWRAP_CONCURRENCY, ledger: campaigns },
         { connection: input.redis, prefix },
       )
     : null;
   return {
     worker,
-    startRewrap: (protectorId, args) => startRewrap({ estate: input.estate, queue: rewraps, ledger: campaigns, clock: input.clock, vaultUrl }, protectorId, args),
+    startRewrap: (protectorId, args) => startRewrap({ estates: input.estates, queue: rewraps, ledger: campaigns, clock: input.clock, vaultUrl }, protectorId, args),
     getRewrap: (id) => campaignStatus({ queue: rewraps, ledger: campaigns }, id),
     retire: async (protectorId, vault, version) => {
-      const protector = input.estate.protectors.find((p) => p.id === protectorId);
+      const protector = input.estates.current().estate.protectors.find((p) => p.id === protectorId);
       if (!protector) return null;
       return disableOldVersion({ usage, deks, keyAdmin, logger: input.log, ceks: catalogs }, { protector, version: { vault, key: protector.keyName, version }, now: input.clock.now() });
     },

@@ -79,6 +79,6 @@ function isHighSurrogate(code: number): boolean {
  * size is the same in UTF-8 and UTF-16, and no multi-byte sequence can be split wherever a transport cuts the
  * body (Azurite 3.35 corrupted an 'é' that straddled a body chunk). JSON.parse reads it back unchanged.
  */
-export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export function asciiJson(value: unknown, replacer?: (key: string, value: unknown) => unknown): string {
+  return JSON.stringify(value, replacer).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

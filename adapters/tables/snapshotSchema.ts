@@ -25,6 +25,7 @@ const KINDS: Record<KeyEventKind, true> = {
   'sql-database-state': true,
   'identity-removed': true,
   'sql-server-write': true,
+  'sql-geo-change': true,
   'cosmos-account-write': true,
 };
 

@@ -22,7 +22,8 @@ export interface AdvanceDeps {
   /** The configured ITSM systems; a request about another system cannot be judged. */
   readonly tickets: (system: ItsmSystem) => TicketSystem | null;
   readonly rotations: ItsmRotations;
-  readonly protectors: ReadonlySet<string>;
+  /** The protectors of the estate in use, asked at the time of each decision. */
+  readonly protectors: Pick<ReadonlySet<string>, 'has'>;
   readonly clock: Clock;
   readonly log: Logger;
   /** How often a pending request reads its ticket again (default 60 s). */

@@ -4,7 +4,7 @@
 // to the durable campaign ledger first, so a job that Redis lost (a flush, a failover) is queued again by the
 // reconciler, and its outcome is still known when Redis forgot it. The DEKs themselves say what is done: a re-run
 // redoes only what is still behind, and the retirement gate counts afresh.
-import type { Estate } from '../../domain/estate/model.js';
+import type { EstateSource } from '../estateSource.js';
 import type { RewrapRequest } from '../../domain/rewrap/request.js';
 import type { Clock, Logger } from '../ports.js';
 import { runRewrapCampaign, type RewrapDeps, type RewrapProgress, type RewrapSummary } from './campaign.js';
@@ -89,7 +89,7 @@ export async function reconcileCampaigns(deps: { readonly queue: RewrapQueue; re
 }
 
 export interface RewrapJobDeps {
-  readonly estate: Estate;
+  readonly estates: EstateSource;
   readonly catalogs: CekCatalogs;
   readonly deks: DekStore;
   readonly wrapper: KeyWrapper;
@@ -109,7 +109,7 @@ export class CampaignStoppedError extends Error {
 
 /** Runs one campaign to its end. Resolves only when complete; throws (for the queue to retry) when it is not. */
 export async function runRewrapJob(deps: RewrapJobDeps, request: RewrapRequest, onProgress: (p: CampaignProgress) => void): Promise<CampaignSummary> {
-  const protector = deps.estate.protectors.find((p) => p.id === request.protector);
+  const protector = deps.estates.current().estate.protectors.find((p) => p.id === request.protector);
   if (!protector) throw new CampaignStoppedError(`protector ${request.protector} is no longer in the estate`);
   const common = { wrapper: deps.wrapper, clock: deps.clock, logger: deps.logger, ...(deps.budget ? { budget: deps.budget } : {}) };
   const limits = { vaultBudgetPerSec: deps.vaultBudgetPerSec, concurrency: deps.concurrency, onProgress };

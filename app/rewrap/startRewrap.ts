@@ -1,7 +1,7 @@
 // Asking for a rewrap campaign (API, CLI): validate it against the estate, record it in the durable campaign ledger,
 // then queue it — the same campaign when it is already queued or running (its id names protector, vault and
 // versions). Recorded before it is queued, so an acknowledged campaign outlives Redis (I6).
-import type { Estate } from '../../domain/estate/model.js';
+import type { EstateSource } from '../estateSource.js';
 import { buildRewrapRequest } from '../../domain/rewrap/request.js';
 import type { Clock } from '../ports.js';
 import type { CampaignLedger, RewrapQueue, RewrapStatus } from './rewrapJobs.js';
@@ -17,7 +17,7 @@ export type StartRewrapResult =
   | { readonly kind: 'queued'; readonly status: RewrapStatus };
 
 export interface StartRewrapDeps {
-  readonly estate: Estate;
+  readonly estates: EstateSource;
   readonly queue: RewrapQueue;
   readonly ledger: CampaignLedger;
   readonly clock: Clock;
@@ -25,7 +25,7 @@ export interface StartRewrapDeps {
 }
 
 export async function startRewrap(deps: StartRewrapDeps, protectorId: string, args: RewrapArgs): Promise<StartRewrapResult> {
-  const built = buildRewrapRequest(deps.estate, protectorId, args, deps.vaultUrl);
+  const built = buildRewrapRequest(deps.estates.current().estate, protectorId, args, deps.vaultUrl);
   if (!built.ok) return { kind: built.kind, error: built.error };
   await deps.ledger.open(built.request, new Date(deps.clock.now()).toISOString());
   return { kind: 'queued', status: await deps.queue.enqueue(built.request) };

@@ -3,7 +3,8 @@
 // record is advanced with compare-and-set; a step refused by I2 ordering waits; a non-retryable failure fails
 // the run (`failed-needs-operator`) and the queue fails its parents, so no primary step runs after a failed
 // secondary one.
-import type { Estate, InventoryVersion, Protector } from '../../domain/estate/model.js';
+import type { InventoryVersion, Protector } from '../../domain/estate/model.js';
+import type { EstateSource } from '../estateSource.js';
 import { randomUUID } from 'node:crypto';
 import { blockedBy, isTerminal, type RotationRun, type RunStep, type StepOutcome } from '../../domain/rotation/run.js';
 import type { ClaimClock } from '../claimClock.js';
@@ -20,7 +21,8 @@ import type { VaultBudget } from '../rewrap/vaultBudget.js';
 export const ROTATION_TAG = 'keysteward-rotation';
 
 export interface RotationDeps {
-  readonly estate: Estate;
+  /** Read at each step: a step acts on the protector's members as the estate in use names them now. */
+  readonly estates: EstateSource;
   readonly ledger: RotationLedger;
   readonly keys: RotationKeys;
   readonly protectors: ProtectorSwitchPort;
@@ -66,7 +68,7 @@ export { ClaimTimeUnknownError, NonRetryableStepError, StepNotReadyError } from 
 export type StepResult = 'done' | 'already-done' | 'run-ended';
 
 function protectorOf(deps: RotationDeps, run: RotationRun): Protector {
-  const p = deps.estate.protectors.find((x) => x.id === run.protector);
+  const p = deps.estates.current().estate.protectors.find((x) => x.id === run.protector);
   if (!p) throw new NonRetryableStepError('unknown_protector', `protector ${run.protector} is not in the estate`);
   return p;
 }

@@ -25,12 +25,14 @@ export type StartResult =
   | { readonly kind: 'started'; readonly run: RotationRun };
 
 export async function planNow(deps: StartDeps, protectorId: string): Promise<RotationPlan | null> {
-  const protector = deps.estate.protectors.find((p) => p.id === protectorId);
+  // Fresh, not merely current: a plan orders secondaries before the primary, so it must see the latest failover.
+  const inUse = (await deps.estates.fresh()).estate;
+  const protector = inUse.protectors.find((p) => p.id === protectorId);
   if (!protector) return null;
   const now = deps.clock.now();
   const live = new Map<string, readonly InventoryVersion[]>();
   for (const vault of new Set(protector.members.map((m) => m.vault))) live.set(vault, await deps.keys.listVersions(vault, protector.keyName));
-  const estate = withLiveInventory(deps.estate, protector.keyName, live);
+  const estate = withLiveInventory(inUse, protector.keyName, live);
   const state = await loadState(deps.state, protector);
   const view = buildProtectorView(estate, state, now);
   const { incidents } = deriveProtector(estate, state, now);
@@ -56,7 +58,7 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
     const recorded = await deps.ledger.get(options.runId);
     if (recorded) return recorded.run.status === 'refused' ? { kind: 'refused', run: recorded.run } : { kind: 'started', run: recorded.run };
   }
-  if (!deps.estate.protectors.some((p) => p.id === protectorId)) return { kind: 'unknown-protector' };
+  if (!deps.estates.current().estate.protectors.some((p) => p.id === protectorId)) return { kind: 'unknown-protector' };
   if (options.dryRun) {
     const plan = await planNow(deps, protectorId);
     return plan ? { kind: 'dry-run', plan } : { kind: 'unknown-protector' };

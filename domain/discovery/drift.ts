@@ -34,7 +34,7 @@ export interface EstateOverlay {
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The discovered protector sharing the most members with the estate's (ties: the smaller id), or null. */
-function matchOf(protector: Protector, discovered: readonly DiscoveredProtector[]): DiscoveredProtector | null {
+export function matchOf(protector: Protector, discovered: readonly DiscoveredProtector[]): DiscoveredProtector | null {
   const ids = new Set(protector.members.map((m) => m.resourceId));
   let best: { d: DiscoveredProtector; shared: number } | null = null;
   for (const d of discovered) {

@@ -176,6 +176,24 @@ export interface SqlServerWriteEvent extends Base, ArmRecordFields {
   readonly identityType: string | null;
 }
 
+/**
+ * An ARM operation that may change a SQL geo-group's topology (issue 8): a failover (planned or forced) of a failover
+ * group or of a replication link, a failover group written or deleted, a replication link removed, a database written
+ * (a geo-secondary is created by a database write with `createMode: Secondary` on the partner server). Not folded
+ * into protector state: discovery reads the resulting topology from ARM; the event only says when and where to look.
+ */
+export interface SqlGeoChangeEvent extends Base, ArmRecordFields {
+  readonly kind: 'sql-geo-change';
+  /** The SQL server (or managed instance) the operation was made on, lower-case; null for an instance failover group. */
+  readonly server: string | null;
+  /** The operation's own target (failover group, replication link, database), lower-case. */
+  readonly resourceId: string;
+  readonly correlationId: string;
+  readonly change: 'failover' | 'forced-failover' | 'failover-group-written' | 'failover-group-deleted' | 'link-removed' | 'database-written';
+  /** database-written only: the request's `createMode`, lower-case; null when the record carries no request body. */
+  readonly createMode: string | null;
+}
+
 export interface CosmosAccountEvent extends Base, ArmRecordFields {
   readonly kind: 'cosmos-account-write';
   readonly account: string;
@@ -198,6 +216,7 @@ export type KeyEvent =
   | SqlDatabaseStateEvent
   | IdentityRemovedEvent
   | SqlServerWriteEvent
+  | SqlGeoChangeEvent
   | CosmosAccountEvent;
 
 export type KeyEventKind = KeyEvent['kind'];

@@ -142,6 +142,9 @@ export function applyEvent(state: FoldState, event: KeyEvent): boolean {
       for (const ref of refs) store(state, ref.protector, event);
       return refs.length > 0;
     }
+    case 'sql-geo-change':
+      // Not stored: discovery reads the topology it leads to (ingestion hands these to it). Matched when it concerns a member.
+      return event.server !== null && index.byResource.has(event.server);
     case 'identity-removed': {
       const refs = index.byResource.get(event.resourceId) ?? [];
       for (const ref of refs) store(state, ref.protector, event);

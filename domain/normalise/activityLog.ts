@@ -2,7 +2,7 @@
 // (`MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/DELETE`), so operations are looked up lower-cased; request and
 // response bodies are JSON strings inside `properties`.
 import { z } from 'zod';
-import type { AccessPolicyEvent, KeyEvent, NormaliseResult, Phase } from '../events/keyEvent.js';
+import type { AccessPolicyEvent, KeyEvent, NormaliseResult, Phase, SqlGeoChangeEvent } from '../events/keyEvent.js';
 import { parseKeyUri, parseServerKeyName } from '../keyRef.js';
 import type { KeyVersionRef } from '../keyRef.js';
 import { parseInstant } from '../time.js';
@@ -220,6 +220,15 @@ const sqlServerWrite: Mapper = (c) => {
   return ok({ ...c.base, kind: 'sql-server-write', server, phase: c.phase, armOperation: c.armOperation, identityType: type ? type.toLowerCase() : null });
 };
 
+const sqlGeoChange =
+  (change: SqlGeoChangeEvent['change']): Mapper =>
+  (c) => {
+    const resourceId = entityOf(c);
+    if (!resourceId) return rejected('geo-replication operation without resourceId');
+    const createMode = change === 'database-written' ? (propString(c, 'createMode')?.toLowerCase() ?? null) : null;
+    return ok({ ...c.base, kind: 'sql-geo-change', server: sqlServerOf(resourceId), resourceId: resourceId.toLowerCase(), phase: c.phase, armOperation: c.armOperation, correlationId: c.correlationId, change, createMode });
+  };
+
 const userAssignedIdentityDelete: Mapper = (c) => {
   const resourceId = entityOf(c);
   if (!resourceId) return rejected('identity delete without resourceId');
@@ -270,6 +279,19 @@ const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   ['microsoft.sql/managedinstances/keys/delete', sqlServerKey('delete')],
   ['microsoft.sql/servers/write', sqlServerWrite],
   ['microsoft.sql/managedinstances/write', sqlServerWrite],
+  // Geo-replication topology (issue 8): failovers, failover groups, replication links, geo-secondaries created.
+  ['microsoft.sql/servers/failovergroups/failover/action', sqlGeoChange('failover')],
+  ['microsoft.sql/servers/failovergroups/tryplannedbeforeforcedfailover/action', sqlGeoChange('failover')],
+  ['microsoft.sql/servers/failovergroups/forcefailoverallowdataloss/action', sqlGeoChange('forced-failover')],
+  ['microsoft.sql/servers/failovergroups/write', sqlGeoChange('failover-group-written')],
+  ['microsoft.sql/servers/failovergroups/delete', sqlGeoChange('failover-group-deleted')],
+  ['microsoft.sql/servers/databases/replicationlinks/failover/action', sqlGeoChange('failover')],
+  ['microsoft.sql/servers/databases/replicationlinks/forcefailoverallowdataloss/action', sqlGeoChange('forced-failover')],
+  ['microsoft.sql/servers/databases/replicationlinks/delete', sqlGeoChange('link-removed')],
+  ['microsoft.sql/servers/databases/replicationlinks/unlink/action', sqlGeoChange('link-removed')],
+  ['microsoft.sql/servers/databases/write', sqlGeoChange('database-written')],
+  ['microsoft.sql/locations/instancefailovergroups/failover/action', sqlGeoChange('failover')],
+  ['microsoft.sql/locations/instancefailovergroups/forcefailoverallowdataloss/action', sqlGeoChange('forced-failover')],
   ['microsoft.managedidentity/userassignedidentities/delete', userAssignedIdentityDelete],
   ['microsoft.documentdb/databaseaccounts/write', cosmosAccountWrite],
 ]);

@@ -1,19 +1,21 @@
-// The ARM SQL emulator for the local stack: every sql-tde member as a server, geo partners linked, each server's
+// The ARM SQL emulator for the local stack: every sql-tde member as a server, geo partners linked, each geo-group a
+// failover group named after its protector (so a failover can be simulated through the SDK), each server's
 // protector and server keys set to the versions seeded in the vaults (as a real estate starts), and SQL's key
 // check answered by the Key Vault emulator — with the server's own identity, and the material's thumbprint so
-// the geo rule compares material, not URIs.
+// the geo rule compares material, not URIs. Its activity-log records go to `onActivity`.
 import { KeyClient } from '@azure/keyvault-keys';
 import { LocalEmulatorCredential } from '../../adapters/azure/localCredential.js';
 import { localPolicies } from '../../adapters/azure/localNetwork.js';
 import { rsaThumbprint } from '../../adapters/keyvault/thumbprint.js';
 import { parseKeyUri } from '../../domain/keyRef.js';
 import type { Estate } from '../../domain/estate/model.js';
-import { startArmSqlEmulator, type ArmSqlEmulator } from '../../emulators/armsql/index.js';
+import { startArmSqlEmulator } from '../../emulators/armsql/index.js';
+import type { ActivityRecord, ArmEmulator } from '../../emulators/arm/index.js';
 import type { KeyVaultEmulator } from '../../emulators/keyvault/index.js';
 import type { DevCertificate } from '../../emulators/certs.js';
 import type { SeededVersions } from './seed.js';
 
-export async function startLocalArmSql(kv: KeyVaultEmulator, estate: Estate, seeded: SeededVersions, cert: DevCertificate): Promise<ArmSqlEmulator> {
+export async function startLocalArmSql(kv: KeyVaultEmulator, estate: Estate, seeded: SeededVersions, cert: DevCertificate, onActivity?: (records: readonly ActivityRecord[]) => void): Promise<ArmEmulator> {
   const kid = (vault: string, key: string, version: string): string => `${kv.vaultUrl(vault).replace(/\/$/, '')}/keys/${key}/${version}`;
   const servers = estate.protectors
     .filter((p) => p.kind === 'sql-tde')
@@ -32,9 +34,12 @@ export async function startLocalArmSql(kv: KeyVaultEmulator, estate: Estate, see
         };
       });
     });
+  const failoverGroups = estate.protectors.filter((p) => p.kind === 'sql-tde' && p.members.length > 1).map((p) => ({ name: p.id, servers: p.members.map((m) => m.resourceId) }));
   return startArmSqlEmulator({
     tls: { cert: cert.certPem, key: cert.keyPem },
     servers,
+    failoverGroups,
+    ...(onActivity ? { onActivity } : {}),
     keyExists: async (uri, caller) => {
       const ref = parseKeyUri(uri);
       if (!ref?.version || !caller.principalId) return { usable: false, reason: 'not_found' };

@@ -19,7 +19,8 @@ import { seedVaults } from './seed.js';
 import { startLocalArmSql } from './armSql.js';
 import { startLocalCosmos } from './cosmos.js';
 import type { CosmosEmulator } from '../../emulators/cosmos/index.js';
-import type { ArmSqlEmulator } from '../../emulators/armsql/index.js';
+import type { ActivityRecord, ArmEmulator } from '../../emulators/arm/index.js';
+import type { DiscoveryPort } from '../../app/drift/ports.js';
 import { simulateMemberTraffic, type Traffic } from './traffic.js';
 import { startLocalItsm, type LocalItsm } from './itsm.js';
 
@@ -38,6 +39,8 @@ export interface LocalStackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** A Redis of the caller's (e.g. a private redis-server a test stops and restarts); default the machine's, or one started. */
   readonly redisUrl?: string;
+  /** How the host reads Azure for discovery (tests); default the host's own (the ARM emulator). */
+  readonly discovery?: DiscoveryPort | null;
 }
 
 /** The local deployment with its host: the parts (LocalParts, below) and what runs on them. */
@@ -60,6 +63,8 @@ export interface LocalPartsOptions {
   readonly azurite?: Azurite;
   /** Each Key Vault audit record as the emulator writes it (what Event Hubs would carry). Must not throw. */
   readonly onAudit?: (record: AuditRecord) => void;
+  /** ARM's activity-log records of each write, failover and admin change (what Event Hubs would carry). Must not throw. */
+  readonly onActivity?: (records: readonly ActivityRecord[]) => void;
 }
 
 /** Everything a keysteward host talks to locally — Redis, Azurite, the emulators, seeded — without the host itself. */
@@ -69,7 +74,8 @@ export interface LocalParts {
   readonly kv: KeyVaultEmulator;
   readonly email: EmailCapture;
   readonly logAnalytics: LogAnalyticsEmulator;
-  readonly armSql: ArmSqlEmulator;
+  /** The ARM emulator (SQL servers, failover groups, server keys, protectors): its activity log feeds ingestion too. */
+  readonly armSql: ArmEmulator;
   readonly cosmos: CosmosEmulator;
   readonly azurite: Azurite;
   readonly redis: LocalRedis;
@@ -115,7 +121,7 @@ export async function startLocalParts(options: LocalPartsOptions): Promise<Local
     closers.push(() => logAnalytics.close());
 
     const seeded = await seedVaults(kv, given);
-    const armSql = await startLocalArmSql(kv, given, seeded, cert);
+    const armSql = await startLocalArmSql(kv, given, seeded, cert, (records) => options.onActivity?.(records));
     closers.push(() => armSql.close());
     const cosmos = await startLocalCosmos(kv, given, seeded, cert, options.estatePath);
     closers.push(() => cosmos.close());
@@ -149,12 +155,16 @@ export async function startLocalParts(options: LocalPartsOptions): Promise<Local
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const pending: AuditRecord[] = [];
+  // What the Event Hubs stand-in delivers: Key Vault audit records and ARM's activity-log records.
+  const pending: Array<AuditRecord | ActivityRecord> = [];
   const parts = await startLocalParts({
     estatePath: options.estatePath,
     ...(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
     onAudit: (record) => {
       pending.push(record);
+    },
+    onActivity: (records) => {
+      pending.push(...records);
     },
   });
   const closers: Array<() => Promise<void>> = [() => parts.close()];
@@ -163,7 +173,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     const config = loadConfig({ ...process.env, ...parts.env, PORT: String(options.port ?? 7071), ...(options.env ?? {}) });
-    const host = await serve(config, { ...(options.log ? { log: options.log } : {}), timers: options.timers ?? true, settings: (name) => parts.settings.get(name) ?? process.env[name] });
+    const host = await serve(config, {
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.discovery !== undefined ? { discovery: options.discovery } : {}),
+      timers: options.timers ?? true,
+      settings: (name) => parts.settings.get(name) ?? process.env[name],
+    });
     closers.push(() => host.close());
 
     // The Event Hubs stand-in: one partition, batches of whatever accumulated, delivered in order.

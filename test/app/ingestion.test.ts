@@ -89,21 +89,21 @@ describe('ingestion → alerts', () => {
     expect(h.notifier.sent.map((m) => m.kind)).toEqual(['opened']);
 
     h.setNow('2026-03-03T02:20:00Z');
-    await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
+    await sweep({ estates: h.deps.estates, state: h.state, alerts: h.alerts });
     expect(h.notifier.sent).toHaveLength(1); // nothing new yet
 
     h.setNow('2026-03-03T02:28:00Z'); // accessLostAt 02:17:45.903 + PT10M
-    await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
+    await sweep({ estates: h.deps.estates, state: h.state, alerts: h.alerts });
     expect(h.notifier.sent.map((m) => m.kind)).toEqual(['opened', 'advanced']);
     expect(h.notifier.sent[1]?.subject).toContain('DATABASE INACCESSIBLE');
 
     h.setNow('2026-03-03T02:38:00Z'); // deadline 02:47:45.903 − 10 min
-    await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
+    await sweep({ estates: h.deps.estates, state: h.state, alerts: h.alerts });
     expect(h.notifier.sent.map((m) => m.kind)).toEqual(['opened', 'advanced', 'escalation']);
     expect(h.notifier.sent[2]?.subject).toContain('ESCALATION');
     expect(h.notifier.sent[2]?.text).toContain('(in 10 min)');
 
-    await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
+    await sweep({ estates: h.deps.estates, state: h.state, alerts: h.alerts });
     expect(h.notifier.sent).toHaveLength(3);
   });
 
@@ -129,10 +129,10 @@ describe('ingestion → alerts', () => {
     expect(await h.ledger.pending()).toHaveLength(1);
     // One a minute: at most one send in any 60 s, so not before 02:19:30 (a fixed window would have let it go at 02:19:00).
     h.setNow('2026-03-03T02:19:29.999Z');
-    await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
+    await sweep({ estates: h.deps.estates, state: h.state, alerts: h.alerts });
     expect(h.notifier.sent).toHaveLength(1);
     h.setNow('2026-03-03T02:19:30Z');
-    await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
+    await sweep({ estates: h.deps.estates, state: h.state, alerts: h.alerts });
     expect(h.notifier.sent.map((m) => m.incidents[0]?.cause)).toEqual(['permission_revoked', 'firewall_blocked']);
     expect(await h.ledger.pending()).toHaveLength(0);
   });
@@ -144,7 +144,7 @@ describe('ingestion → alerts', () => {
     expect(h.notifier.sent).toHaveLength(0);
     const [pending] = await h.ledger.pending();
     expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastError: 'capture: channel down', channels: { capture: { status: 'pending', attempts: 1, lastError: 'channel down' } } });
-    await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
+    await sweep({ estates: h.deps.estates, state: h.state, alerts: h.alerts });
     expect(h.notifier.sent).toHaveLength(1);
   });
 
@@ -182,7 +182,7 @@ describe('long incidents and late evidence', () => {
       });
       h.setNow(new Date(base + (minute + 1) * 60_000).toISOString());
       await ingestMessages(h.deps, [message({ records })]);
-      await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
+      await sweep({ estates: h.deps.estates, state: h.state, alerts: h.alerts });
     }
     expect(h.notifier.sent.map((m) => `${m.kind}:${m.incidents[0]?.stage}`)).toEqual([
       'opened:access_lost',
@@ -198,7 +198,7 @@ describe('long incidents and late evidence', () => {
     const h = harness(estate, '2026-03-03T02:18:30Z');
     await ingestMessages(h.deps, [message(denial)]);
     await ingestMessages(h.deps, [message(roleDelete)]); // 02:05:19, earlier than the 02:17:45 denial
-    await sweep({ index: h.deps.index, state: h.state, alerts: h.alerts });
+    await sweep({ estates: h.deps.estates, state: h.state, alerts: h.alerts });
     expect(h.notifier.sent).toHaveLength(1);
   });
 });
@@ -216,7 +216,7 @@ describe('concurrent dispatchers', () => {
     await ingestMessages(h.deps, [message({ records: [second] })]);
     expect(await h.ledger.pending()).toHaveLength(2);
     h.setNow('2026-03-03T02:21:00Z'); // past the failed attempts' leases
-    await Promise.all([dispatchPending({ ...h.alerts, owner: 'a' }), dispatchPending({ ...h.alerts, owner: 'b' }), sweep({ index: h.deps.index, state: h.state, alerts: { ...h.alerts, owner: 'c' } })]);
+    await Promise.all([dispatchPending({ ...h.alerts, owner: 'a' }), dispatchPending({ ...h.alerts, owner: 'b' }), sweep({ estates: h.deps.estates, state: h.state, alerts: { ...h.alerts, owner: 'c' } })]);
     const sentKeys = h.notifier.sent.flatMap((m) => m.incidents.map((i) => i.member));
     expect(sentKeys.sort()).toEqual([...new Set(sentKeys)].sort());
     expect(sentKeys).toHaveLength(2);

@@ -96,7 +96,7 @@ describe('a delivery is applied and poisoned in full, or fails whole (I4)', () =
     const batch = [message(denials(40))];
     const clean = harness(many, START);
     await ingestMessages(clean.deps, batch);
-    await sweep({ index: clean.deps.index, state: clean.state, alerts: clean.alerts });
+    await sweep({ estates: clean.deps.estates, state: clean.state, alerts: clean.alerts });
 
     const h = harness(many, START);
     const failing = new FailingStateStore(10);
@@ -105,7 +105,7 @@ describe('a delivery is applied and poisoned in full, or fails whole (I4)', () =
 
     const healthy = { ...h.deps, state: failing.inner };
     await ingestMessages(healthy, batch);
-    await sweep({ index: healthy.index, state: healthy.state, alerts: h.alerts });
+    await sweep({ estates: healthy.estates, state: healthy.state, alerts: h.alerts });
     for (const p of many.protectors) expect((await failing.inner.load(p.id))?.snapshot).toEqual((await clean.state.load(p.id))?.snapshot);
     // The protectors saved before the failure are unchanged by the redelivery: their alerts come from the sweep.
     expect(clean.notifier.sent.length).toBeGreaterThan(0);

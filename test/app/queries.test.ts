@@ -25,7 +25,7 @@ describe('describeProtector', () => {
     const h = harness(estate, '2026-03-03T02:18:30Z');
     h.notifier.failNext = 1;
     await ingestMessages(h.deps, [message(denial)]);
-    const q = { index: h.deps.index, state: h.state, clock: h.deps.clock, alerts: h.ledger };
+    const q = { estates: h.deps.estates, state: h.state, clock: h.deps.clock, alerts: h.ledger };
     const open = await describeProtector(q, 'orders-sql');
     expect(open?.incidents.map((i) => i.alerts)).toEqual([
       [{ transition: 'access_lost', kind: 'opened', status: 'pending', createdAt: '2026-03-03T02:18:30.000Z', attempts: 1, channels: { capture: { status: 'pending', attempts: 1, lastError: 'channel down' } } }],
@@ -46,9 +46,9 @@ describe('describeProtector', () => {
     const h = harness(estate, '2026-03-03T02:18:30Z');
     await ingestMessages(h.deps, [message(denial)]);
     const refuses = new Proxy(h.ledger, { get: () => () => Promise.reject(new Error('the list must not read alerts')) }) as AlertLedger;
-    const list = await listProtectors({ index: h.deps.index, state: h.state, clock: h.deps.clock, alerts: refuses });
+    const list = await listProtectors({ estates: h.deps.estates, state: h.state, clock: h.deps.clock, alerts: refuses });
     expect(list.find((p) => p.id === 'orders-sql')).toMatchObject({ health: 'access_lost', openIncidents: 1 });
-    const detail = await describeProtector({ index: h.deps.index, state: h.state, clock: h.deps.clock }, 'orders-sql');
+    const detail = await describeProtector({ estates: h.deps.estates, state: h.state, clock: h.deps.clock }, 'orders-sql');
     expect(detail?.incidents.map((i) => i.alerts)).toEqual([[]]);
   });
 });

@@ -15,6 +15,7 @@ import { TableAlertLedger } from '../../adapters/tables/alertLedger.js';
 import { TableStateStore } from '../../adapters/tables/stateStore.js';
 import { scaleEstate, scaleFold, scaleSnapshot } from '../../bench/scaleEstate.js';
 import { indexEstate } from '../../domain/estate/index.js';
+import { fixedEstate } from '../../app/estateSource.js';
 import { deriveProtector } from '../../domain/health/report.js';
 import { fromSnapshot, type ProtectorSnapshot } from '../../domain/health/snapshot.js';
 import { uniqueTableName, useAzurite } from '../support/azurite.js';
@@ -23,6 +24,7 @@ const NOW = Date.parse('2026-03-03T03:00:00Z');
 const COUNT = 300;
 const estate = scaleEstate(COUNT);
 const index = indexEstate(estate);
+const estates = fixedEstate(estate);
 const protectors = estate.protectors;
 /** Every 20th protector's primary lost access 20 minutes ago: inaccessible, with its escalation due. */
 const incidentOf = (i: number): { lostMinutesAgo: number } | undefined => (i % 20 === 7 ? { lostMinutesAgo: 20 } : undefined);
@@ -116,7 +118,7 @@ function scenarios(name: string, makeWorld: () => Promise<World>): void {
       const expected = await referenceClaims(world.state);
       expect(expected.size).toBe(protectors.filter((_, i) => incidentOf(i) && !unstored(i)).length);
       const cursor = new MemorySweepCursor();
-      const deps: SweepDeps = { index, state: world.state, alerts: alertDeps(world.ledger), cursor, settings: { pageSize: 40, concurrency: 8 }, elapsed: () => 0 };
+      const deps: SweepDeps = { estates, state: world.state, alerts: alertDeps(world.ledger), cursor, settings: { pageSize: 40, concurrency: 8 }, elapsed: () => 0 };
       const first = await sweep(deps);
       expect(first).toMatchObject({ protectors: COUNT, judged: judgeable, skipped: stored - judgeable, failed: 0, complete: true, stoppedBy: null, resumeAfter: null });
       const keys = [...expected.values()].flat();
@@ -138,7 +140,7 @@ function scenarios(name: string, makeWorld: () => Promise<World>): void {
       const cursor = new MemorySweepCursor();
       const log = logger();
       // With 60 looks per sweep each sweep judges a few pages, far fewer than the stored states.
-      const deps = (): SweepDeps => ({ index, state: world.state, alerts: alertDeps(world.ledger, log), cursor, settings: { pageSize, concurrency: 4, budgetMs }, elapsed: ticking() });
+      const deps = (): SweepDeps => ({ estates, state: world.state, alerts: alertDeps(world.ledger, log), cursor, settings: { pageSize, concurrency: 4, budgetMs }, elapsed: ticking() });
       const bound = Math.ceil(stored / pageSize);
       const seen = new Map<string, number>();
       let from: string | null = null;
@@ -202,7 +204,7 @@ function scenarios(name: string, makeWorld: () => Promise<World>): void {
       };
       const cursor = new MemorySweepCursor();
       const log = logger();
-      const deps: SweepDeps = { index, state, alerts: alertDeps(ledger, log), cursor, settings: { pageSize: 30, concurrency: 6 }, elapsed: () => 0 };
+      const deps: SweepDeps = { estates, state, alerts: alertDeps(ledger, log), cursor, settings: { pageSize: 30, concurrency: 6 }, elapsed: () => 0 };
 
       const first = await sweep(deps);
       expect(first).toMatchObject({ complete: false, stoppedBy: 'store', resumeAfter: circle[59] ?? 'unreachable' });
@@ -233,7 +235,7 @@ function scenarios(name: string, makeWorld: () => Promise<World>): void {
       const { stored } = await seed(world);
       const broken: SweepCursor = { load: () => Promise.reject(new Error('redis down')), save: () => Promise.reject(new Error('redis down')) };
       const log = logger();
-      const r = await sweep({ index, state: world.state, alerts: alertDeps(world.ledger, log), cursor: broken, elapsed: () => 0 });
+      const r = await sweep({ estates, state: world.state, alerts: alertDeps(world.ledger, log), cursor: broken, elapsed: () => 0 });
       expect(r).toMatchObject({ complete: true, failed: 0 });
       expect(visited(r)).toBe(stored);
       expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toStrictEqual([

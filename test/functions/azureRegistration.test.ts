@@ -41,11 +41,13 @@ describe('Azure Functions registration', () => {
       ['rotationSchedule', '0 0 * * * *'],
       ['reconcile', '0 */5 * * * *'],
       ['itsm', '*/15 * * * * *'],
+      ['discovery', '0 0 * * * *'],
     ]);
     expect(calls['http']?.map(([name, o]) => [name, o['route'], o['methods'], o['authLevel']])).toEqual([
       ['health', 'health', ['GET'], 'anonymous'],
       ['protectors', 'protectors', ['GET'], 'function'],
       ['protector', 'protectors/{id}', ['GET'], 'function'],
+      ['discoveryStatus', 'discovery', ['GET'], 'function'],
       ['eventGrid', 'events/eventgrid', ['POST', 'OPTIONS'], 'function'],
       ['startRotation', 'protectors/{id}/rotations', ['POST'], 'function'],
       ['retireVersion', 'protectors/{id}/versions/{vault}/{version}/disable', ['POST'], 'function'],

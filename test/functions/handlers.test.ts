@@ -10,7 +10,7 @@ import { silentLogger } from '../../adapters/logging/logger.js';
 function fakeServices(opts: { ingestFails?: boolean; eventGridKey?: string } = {}) {
   const poisoned: Array<{ messages: readonly IngestMessage[]; reason: string }> = [];
   const ingested: IngestMessage[][] = [];
-  const summary: IngestSummary = { records: 1, matched: 1, ignored: 0, rejected: 0, protectorsChanged: 1, conflicts: 0, alertsClaimed: 0 };
+  const summary: IngestSummary = { records: 1, matched: 1, ignored: 0, rejected: 0, protectorsChanged: 1, conflicts: 0, alertsClaimed: 0, discoveryTriggers: 0 };
   const services = {
     config: {
       auditEventHub: { connection: 'A', name: 'a', consumerGroup: '$Default' },

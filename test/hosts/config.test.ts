@@ -11,14 +11,14 @@ const base = { KEYSTEWARD_ESTATE: 'estate.json', STORAGE_CONNECTION_STRING: 'Use
 
 describe('vaultUrlResolver', () => {
   it('uses the estate vault uri (sovereign clouds, custom names) when no template is set', () => {
-    const url = vaultUrlResolver(loadConfig(base), estate);
+    const url = vaultUrlResolver(loadConfig(base), () => estate);
     expect(url('kv-cn')).toBe('https://kv-cn.vault.azure.cn/');
     expect(url('KV-PLAIN')).toBe('https://kv-plain.vault.azure.net/');
     expect(url('not-in-estate')).toBe('https://not-in-estate.vault.azure.net/');
   });
 
   it('a template overrides every vault (the local emulators)', () => {
-    const url = vaultUrlResolver(loadConfig({ ...base, KEYVAULT_URL_TEMPLATE: 'https://{vault}.vault.localhost:8443/' }), estate);
+    const url = vaultUrlResolver(loadConfig({ ...base, KEYVAULT_URL_TEMPLATE: 'https://{vault}.vault.localhost:8443/' }), () => estate);
     expect(url('kv-cn')).toBe('https://kv-cn.vault.localhost:8443/');
   });
 });

@@ -23,7 +23,7 @@ const services = {
   ingest: async (messages: readonly IngestMessage[]) => {
     calls.push('ingest');
     if (ingestFails) throw new Error('poison table: transaction failed halfway');
-    return { records: messages.length, matched: 0, ignored: 0, rejected: 0, protectorsChanged: 0, conflicts: 0, alertsClaimed: 0 };
+    return { records: messages.length, matched: 0, ignored: 0, rejected: 0, protectorsChanged: 0, conflicts: 0, alertsClaimed: 0, discoveryTriggers: 0 };
   },
   startRotation: async () => {
     calls.push('startRotation');

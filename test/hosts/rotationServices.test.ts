@@ -1,6 +1,7 @@
 // The rotation wiring of a host (hosts/rotation.ts) on a real Redis and Azurite: the in-process worker runs
 // ROTATION_CONCURRENCY step jobs at once; and a run whose step job the queue gave up on is failed by the sweep's queue
 // reconcile only once no worker holds a live claim on the step, judged at Redis's own time.
+import { fixedEstate } from '../../app/estateSource.js';
 import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,7 +36,7 @@ function services(env: Record<string, string>, worker: boolean): { services: Rot
   const prefix = `kstest-${randomUUID()}:`;
   prefixes.push(prefix);
   const config = loadConfig({ KEYSTEWARD_ESTATE: 'estate.json', KEYSTEWARD_MODE: 'local', STORAGE_CONNECTION_STRING: azurite().azurite.connectionString, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent', ...env });
-  const s = createRotationServices({ config, access: azureAccess(config), tables: azurite().connection, estate, state: new MemoryStateStore(), redis: r.client(), clock: { now: () => Date.now() }, log: silentLogger, worker });
+  const s = createRotationServices({ config, access: azureAccess(config), tables: azurite().connection, estates: fixedEstate(estate), state: new MemoryStateStore(), redis: r.client(), clock: { now: () => Date.now() }, log: silentLogger, worker });
   open.push(s);
   return { services: s, prefix };
 }

@@ -8,7 +8,7 @@ import { MemoryStateStore } from '../../app/fakes/memoryStateStore.js';
 import { MemoryRateLimiter } from '../../app/fakes/memoryRateLimiter.js';
 import { silentLogger } from '../../adapters/logging/logger.js';
 import type { AlertMessage } from '../../domain/alerts/message.js';
-import { indexEstate } from '../../domain/estate/index.js';
+import { fixedEstate } from '../../app/estateSource.js';
 import type { Estate } from '../../domain/estate/model.js';
 
 export class CapturingNotifier implements Notifier {
@@ -39,7 +39,7 @@ export function harness(estate: Estate, startIso: string, opts: { perMinute?: nu
     log: silentLogger,
     ...(opts.perMinute ? { limiter: new MemoryRateLimiter({ [notifier.channel]: { perMinute: opts.perMinute, perHour: 1000 } }) } : {}),
   };
-  const deps: IngestDeps = { index: indexEstate(estate), state, poison, alerts, clock, log: silentLogger };
+  const deps: IngestDeps = { estates: fixedEstate(estate), state, poison, alerts, clock, log: silentLogger };
   return {
     deps,
     alerts,

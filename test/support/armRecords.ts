@@ -59,7 +59,8 @@ export function armRecords(op: ArmOperation, seq = 0): Json[] {
 }
 
 export const vaultId = (vault: string): string => `${SUB}/providers/Microsoft.KeyVault/vaults/${vault}`;
-export const serverId = (server: string): string => `${SUB}/providers/Microsoft.Sql/servers/${server}`;
+/** A server's resource id: a name is placed in the test subscription's resource group; a resource id is kept. */
+export const serverId = (server: string): string => (server.startsWith('/subscriptions/') ? server : `${SUB}/providers/Microsoft.Sql/servers/${server}`);
 
 type Timing = Pick<ArmOperation, 'correlationId' | 'startAt' | 'endAt' | 'outcome' | 'failure'>;
 
@@ -129,4 +130,30 @@ export function protectorWrite(t: Timing & { server: string; vault: string; key:
     accepted: true,
     request: { properties: { serverKeyType: 'AzureKeyVault', serverKeyName: `${t.vault}_${t.key}_${t.version}`, autoRotationEnabled: false } },
   };
+}
+
+/** A failover group failed over to `server` (the new primary; the action is posted to it): planned or forced. */
+export function failoverGroupFailover(t: Timing & { server: string; group: string; forced?: boolean }): ArmOperation {
+  return {
+    ...t,
+    operation: `Microsoft.Sql/servers/failoverGroups/${t.forced ? 'forceFailoverAllowDataLoss' : 'failover'}/action`,
+    resourceId: `${serverId(t.server)}/failoverGroups/${t.group}`,
+    accepted: true,
+  };
+}
+
+/** A database written on `server`: with createMode Secondary it is a new geo-secondary (a replication link). */
+export function databaseWrite(t: Timing & { server: string; database: string; createMode?: string; sourceDatabaseId?: string }): ArmOperation {
+  return {
+    ...t,
+    operation: 'Microsoft.Sql/servers/databases/write',
+    resourceId: `${serverId(t.server)}/databases/${t.database}`,
+    accepted: true,
+    ...(t.createMode ? { request: { location: 'westus', properties: { createMode: t.createMode, ...(t.sourceDatabaseId ? { sourceDatabaseId: t.sourceDatabaseId } : {}) } } } : {}),
+  };
+}
+
+/** A geo-replication link removed (the secondary stops replicating). */
+export function replicationLinkDelete(t: Timing & { server: string; database: string; link: string }): ArmOperation {
+  return { ...t, operation: 'Microsoft.Sql/servers/databases/replicationLinks/delete', resourceId: `${serverId(t.server)}/databases/${t.database}/replicationLinks/${t.link}` };
 }

@@ -2,6 +2,7 @@
 // wrapper behind them: a queued campaign completes with its summary; asking again while it runs returns it; asking
 // after it ended runs it again (finding the work done); a stopped campaign fails without retries; the job holds ids
 // and kids only.
+import { fixedEstate } from '../../../app/estateSource.js';
 import { randomBytes } from 'node:crypto';
 import type { Worker } from 'bullmq';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +56,7 @@ function rig(catalog: MemoryCekCatalog) {
   const r = redis();
   const prefix = `${r.prefix()}bull`;
   const ledger = new MemoryCampaignLedger();
-  const deps: RewrapJobDeps = { estate, catalogs: { open: () => catalog, close: () => undefined }, deks: new MemoryDekStore(), wrapper, clock: { now: () => Date.now() }, logger: silentLogger, vaultBudgetPerSec: 100_000, concurrency: 4, ledger };
+  const deps: RewrapJobDeps = { estates: fixedEstate(estate), catalogs: { open: () => catalog, close: () => undefined }, deks: new MemoryDekStore(), wrapper, clock: { now: () => Date.now() }, logger: silentLogger, vaultBudgetPerSec: 100_000, concurrency: 4, ledger };
   const queue = createRewrapQueue({ connection: r.redis, prefix });
   queues.push(queue);
   const start = () => {
@@ -140,7 +141,7 @@ describe('rewrap queue', () => {
     const catalog = seeded(6);
     const { queue, start, r, prefix, ledger, deps } = rig(catalog);
     const clock = { now: () => Date.now() };
-    const started = await startRewrap({ estate, queue, ledger, clock, vaultUrl: () => 'https://kv-ae.vault.azure.net/' }, 'cards-ae', { toVersion: V2 });
+    const started = await startRewrap({ estates: fixedEstate(estate), queue, ledger, clock, vaultUrl: () => 'https://kv-ae.vault.azure.net/' }, 'cards-ae', { toVersion: V2 });
     if (started.kind !== 'queued') throw new Error(started.kind);
     const id = started.status.request.id;
     // What a FLUSHALL (or a failover that lost writes) leaves: no job at all.

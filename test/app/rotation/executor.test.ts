@@ -2,6 +2,7 @@
 // the tests move: the step claim keeps a worker that stalled past its claim from importing a second version
 // after another worker took the step over; a second worker waits while a live claim is held; a failed attempt hands
 // the step back at once.
+import { fixedEstate } from '../../../app/estateSource.js';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../adapters/logging/logger.js';
 import { abandonStep, ClaimTimeUnknownError, executeStep, StepNotReadyError, type RotationDeps } from '../../../app/rotation/executor.js';
@@ -130,7 +131,7 @@ async function runRig(e: Estate, protectorId: string, keys: FakeKeys, over: Part
   // The shared claim time moves with this worker's clock here; the skew tests give workers clocks of their own.
   const shared = new FakeClaimClock(now);
   const deps: RotationDeps = {
-    estate: e,
+    estates: fixedEstate(e),
     ledger,
     keys,
     protectors: noArm,

@@ -4,6 +4,7 @@
 // refused for the first run's work in progress; once that run ends, the same inconsistency is a real refusal.
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../adapters/logging/logger.js';
+import { fixedEstate } from '../../../app/estateSource.js';
 import { FakeClaimClock } from '../../../app/fakes/fakeClaimClock.js';
 import { MemoryStateStore } from '../../../app/fakes/memoryStateStore.js';
 import { MemoryRotationLedger } from '../../../app/rotation/memoryLedger.js';
@@ -47,7 +48,7 @@ function deps(ledger: MemoryRotationLedger): StartDeps & { queued: RotationRun[]
   const now = Date.parse('2026-12-06T04:00:00Z');
   return {
     queued,
-    estate,
+    estates: fixedEstate(estate),
     ledger,
     keys: halfImported as RotationKeys,
     protectors: { getProtector: async () => ({ serverKeyName: 'x', kid: null, serverKeyType: 'AzureKeyVault' }), addServerKey: async () => undefined, setProtector: async () => undefined },

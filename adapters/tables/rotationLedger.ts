@@ -2,7 +2,7 @@
 // one lock entity per protector (at most one running rotation each), and the run's sealed staged material in
 // its own row, deleted as soon as every vault holds the new version.
 import { odata } from '@azure/data-tables';
-import type { LedgerWrite, RotationLedger } from '../../app/rotation/ports.js';
+import type { LedgerWrite, LockHolder, RotationLedger } from '../../app/rotation/ports.js';
 import type { RotationRun } from '../../domain/rotation/run.js';
 import { asciiJson, fromChunkProperties, toChunkProperties } from './chunks.js';
 import { openTable, type LazyTable, type TableConnection } from './connection.js';
@@ -84,11 +84,11 @@ export class TableRotationLedger implements RotationLedger {
     return runs;
   }
 
-  async acquireLock(protector: string, runId: string): Promise<boolean> {
+  async acquireLock(protector: string, runId: string, takenAt: number | null = null): Promise<boolean> {
     const client = await this.locks.ready();
     const pk = encodeKey(protector);
     try {
-      await client.createEntity({ partitionKey: pk, rowKey: LOCK, runId });
+      await client.createEntity({ partitionKey: pk, rowKey: LOCK, runId, ...(takenAt !== null ? { takenAt: String(takenAt) } : {}) });
       return true;
     } catch (err) {
       if (statusOf(err) !== 409) throw err;
@@ -103,6 +103,30 @@ export class TableRotationLedger implements RotationLedger {
     const held = await client.getEntity<{ runId?: string }>(pk, LOCK).catch(() => null);
     // Only the holder releases, and only the version it read (a new run may have taken it since).
     if (held?.runId === runId) await client.deleteEntity(pk, LOCK, { etag: held.etag }).catch(() => undefined);
+  }
+
+  async lockHolder(protector: string): Promise<LockHolder | null> {
+    const client = await this.locks.ready();
+    try {
+      const held = await client.getEntity<{ runId?: unknown; takenAt?: unknown }>(encodeKey(protector), LOCK);
+      if (typeof held.runId !== 'string') return null;
+      const takenAt = typeof held.takenAt === 'string' && /^\d+$/.test(held.takenAt) ? Number(held.takenAt) : null;
+      return { runId: held.runId, takenAt, etag: held.etag };
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  async replaceLock(protector: string, holder: LockHolder, runId: string, takenAt: number | null): Promise<boolean> {
+    const client = await this.locks.ready();
+    try {
+      await client.updateEntity({ partitionKey: encodeKey(protector), rowKey: LOCK, runId, takenAt: takenAt === null ? '' : String(takenAt) }, 'Replace', { etag: holder.etag });
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 412 || statusOf(err) === 404) return false;
+      throw err;
+    }
   }
 
   async putStaged(runId: string, sealed: string): Promise<void> {

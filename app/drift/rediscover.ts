@@ -62,7 +62,7 @@ function nextRecord(previous: DiscoveryRecord | null, fresh: DiscoveryFacts, req
     seq: (previous?.seq ?? 0) + 1,
     facts,
     gatheredAt,
-    overlay: overlayFrom(deps.file, decideDiscovery(facts), finishedAt),
+    overlay: overlayFrom(deps.file, decideDiscovery(facts), finishedAt, previous?.overlay ?? null),
     lastRun: { reason: request.reason, kind: request.kind, subscriptions: [...reread], startedAt, finishedAt, triggers: triggers.slice(-MAX_RUN_TRIGGERS), triggerCount: triggers.length },
     failure: null,
   };

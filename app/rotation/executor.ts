@@ -159,6 +159,12 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
       const member = protector.members.find((m) => m.resourceId === step.member);
       const installed = member ? kidOf(run, member.vault) : undefined;
       if (!member || !installed?.version) throw new NonRetryableStepError('no_new_version', `no new version recorded for ${step.member}`);
+      // The switch order was fixed when the run was planned (secondaries first, I2). A failover since then makes the
+      // order wrong: stop for an operator rather than switch the new primary before its secondaries.
+      const nowRole = (await deps.estates.fresh()).estate.protectors.find((p) => p.id === run.protector)?.members.find((m) => m.resourceId === step.member)?.role;
+      if (step.role !== undefined && nowRole !== undefined && nowRole !== step.role) {
+        throw new NonRetryableStepError('topology_changed', `${step.member} is ${nowRole} now, but the run planned it as ${step.role} (a failover during the rotation): start a new rotation to switch in the new order`);
+      }
       const kid = `${deps.vaultUrl(member.vault).replace(/\/$/, '')}/keys/${key}/${installed.version}`;
       await fence();
       await deps.protectors.addServerKey(member.resourceId, kid);

@@ -2,11 +2,12 @@
 // test/contracts/rotationLedger.test.ts) — runs copied in and out, an ETag per write, compare-and-set updates,
 // one lock per protector held by a run id, staged material per run.
 import type { RotationRun } from '../../domain/rotation/run.js';
-import type { LedgerWrite, RotationLedger } from './ports.js';
+import type { LedgerWrite, LockHolder, RotationLedger } from './ports.js';
 
 export class MemoryRotationLedger implements RotationLedger {
   private readonly runs = new Map<string, { json: string; etag: string }>();
-  private readonly locks = new Map<string, string>();
+  private readonly locks = new Map<string, LockHolder>();
+  private lockVersions = 0;
   private readonly staged = new Map<string, string>();
   private n = 0;
 
@@ -42,14 +43,24 @@ export class MemoryRotationLedger implements RotationLedger {
     return [...this.runs.values()].map((r) => JSON.parse(r.json) as RotationRun).filter((r) => r.protector === protector);
   }
 
-  async acquireLock(protector: string, runId: string): Promise<boolean> {
+  async acquireLock(protector: string, runId: string, takenAt: number | null = null): Promise<boolean> {
     const held = this.locks.get(protector);
-    if (held === undefined) this.locks.set(protector, runId);
-    return (held ?? runId) === runId;
+    if (held === undefined) this.locks.set(protector, { runId, takenAt, etag: String(++this.lockVersions) });
+    return (held?.runId ?? runId) === runId;
   }
 
   async releaseLock(protector: string, runId: string): Promise<void> {
-    if (this.locks.get(protector) === runId) this.locks.delete(protector);
+    if (this.locks.get(protector)?.runId === runId) this.locks.delete(protector);
+  }
+
+  async lockHolder(protector: string): Promise<LockHolder | null> {
+    return this.locks.get(protector) ?? null;
+  }
+
+  async replaceLock(protector: string, holder: LockHolder, runId: string, takenAt: number | null): Promise<boolean> {
+    if (this.locks.get(protector)?.etag !== holder.etag) return false;
+    this.locks.set(protector, { runId, takenAt, etag: String(++this.lockVersions) });
+    return true;
   }
 
   async putStaged(runId: string, sealed: string): Promise<void> {

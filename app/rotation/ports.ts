@@ -5,14 +5,28 @@ import type { RotationRun } from '../../domain/rotation/run.js';
 
 export type LedgerWrite = { readonly ok: true; readonly etag: string } | { readonly ok: false };
 
+export interface LockHolder {
+  readonly runId: string;
+  readonly takenAt: number | null;
+  /** Opaque version of the lock as read. */
+  readonly etag: string;
+}
+
 /** The durable record of rotation runs, advanced with compare-and-set (a stalled duplicate step cannot commit twice). */
 export interface RotationLedger {
   create(run: RotationRun): Promise<LedgerWrite>;
   get(id: string): Promise<{ readonly run: RotationRun; readonly etag: string } | null>;
   update(run: RotationRun, etag: string): Promise<LedgerWrite>;
-  /** At most one running rotation per protector: true when `runId` holds (or now took) the protector's lock. */
-  acquireLock(protector: string, runId: string): Promise<boolean>;
+  /**
+   * At most one running rotation per protector: true when `runId` holds (or now took) the protector's lock. `takenAt`
+   * (the shared claim time, epoch ms) is recorded with it, so a lock whose holder never recorded its run can be told.
+   */
+  acquireLock(protector: string, runId: string, takenAt?: number | null): Promise<boolean>;
   releaseLock(protector: string, runId: string): Promise<void>;
+  /** Who holds the protector's lock, when it was taken, and the version read (for replaceLock); null when free. */
+  lockHolder(protector: string): Promise<LockHolder | null>;
+  /** Takes an abandoned lock over: only while it is still exactly the version `holder` read (compare-and-set). */
+  replaceLock(protector: string, holder: LockHolder, runId: string, takenAt: number | null): Promise<boolean>;
   /** Staged key material of a run, sealed (see app/rotation/material.ts): opaque bytes, never plaintext. */
   putStaged(runId: string, sealed: string): Promise<void>;
   getStaged(runId: string): Promise<string | null>;

@@ -66,7 +66,7 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
   const id = options.runId ?? rotationId(protectorId, deps.clock.now(), randomBytes(4).toString('hex'));
   // The lock before the plan: while another rotation of the protector runs, its half-imported versions would fail this
   // plan's geo-consistency check — that request must wait (busy), not be refused for the other run's work in progress.
-  if (!(await deps.ledger.acquireLock(protectorId, id))) return { kind: 'busy', protector: protectorId };
+  if (!(await takeLock(deps, protectorId, id))) return { kind: 'busy', protector: protectorId };
   let run: RotationRun;
   try {
     const plan = await planNow(deps, protectorId);
@@ -80,11 +80,20 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
     throw err;
   }
   if (run.status === 'refused') {
-    await deps.ledger.create(run);
-    await deps.ledger.releaseLock(protectorId, id);
+    try {
+      await deps.ledger.create(run);
+    } finally {
+      await deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
+    }
     return { kind: 'refused', run };
   }
-  const created = await deps.ledger.create(run);
+  let created: Awaited<ReturnType<typeof deps.ledger.create>>;
+  try {
+    created = await deps.ledger.create(run);
+  } catch (err) {
+    await deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
+    throw err;
+  }
   if (!created.ok) {
     // Only a derived id can collide: the same caller, racing itself. Its run stands; this attempt adds nothing.
     const recorded = options.runId !== undefined ? await deps.ledger.get(run.id) : null;
@@ -105,4 +114,33 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
   }
   deps.log.info({ rotation: run.id, protector: protectorId, requestedBy: options.requestedBy, steps: run.steps.length }, 'rotation queued');
   return { kind: 'started', run };
+}
+
+/**
+ * A lock whose holder never recorded its run (the process died between taking the lock and writing the run) would keep
+ * the protector "busy" for ever. It is taken over, by compare-and-set, once it is older than this — far longer than a
+ * plan takes (a few vault reads), so a starter still planning is never robbed of its lock.
+ */
+export const ABANDONED_LOCK_MS = 5 * 60_000;
+
+/**
+ * Takes the protector's lock for `runId`. A held lock is taken over only when it is provably abandoned: its run ended
+ * (a crash between the run's last write and the lock's release), or its run was never recorded and the lock is older
+ * than ABANDONED_LOCK_MS by the shared claim clock. A lock without a recorded time (written before times were kept)
+ * whose run is missing is left alone and named in the log for an operator.
+ */
+async function takeLock(deps: StartDeps, protectorId: string, runId: string): Promise<boolean> {
+  const takenAt = await deps.claimClock.now().catch(() => null);
+  if (await deps.ledger.acquireLock(protectorId, runId, takenAt)) return true;
+  const holder = await deps.ledger.lockHolder(protectorId);
+  if (holder === null) return deps.ledger.acquireLock(protectorId, runId, takenAt);
+  if (holder.runId === runId) return true;
+  const held = await deps.ledger.get(holder.runId);
+  const abandoned = held !== null ? held.run.status !== 'running' : holder.takenAt !== null && takenAt !== null && takenAt - holder.takenAt > ABANDONED_LOCK_MS;
+  if (!abandoned) {
+    if (held === null && holder.takenAt === null) deps.log.warn({ protector: protectorId, lockHolder: holder.runId }, 'the protector is locked by a run that was never recorded; release the lock by hand if no rotation is starting');
+    return false;
+  }
+  deps.log.warn({ protector: protectorId, lockHolder: holder.runId, holderStatus: held?.run.status ?? 'never recorded' }, 'taking over an abandoned rotation lock');
+  return deps.ledger.replaceLock(protectorId, holder, runId, takenAt);
 }

@@ -71,16 +71,18 @@ export function driftFindings(input: DriftInput): DriftFinding[] {
     const listed = new Map(p.members.map((m) => [m.resourceId, m]));
     const estatePrimary = p.members.find((m) => m.role === 'primary')?.resourceId ?? null;
     const discoveredPrimary = d.members.find((m) => m.role === 'primary')?.resourceId ?? null;
-    if (estatePrimary !== discoveredPrimary && discoveredPrimary !== null && listed.has(discoveredPrimary)) {
+    // Roles and membership a partial or ambiguous read guessed are not reported as drift (discovery's own findings
+    // say what could not be read); keys and principal ids it did read still are.
+    if (d.rolesCertain && estatePrimary !== discoveredPrimary && discoveredPrimary !== null && listed.has(discoveredPrimary)) {
       out.push({ code: 'estate_topology_drift', protector: p.id, vault: listed.get(discoveredPrimary)?.vault ?? vault, detail: { change: 'roles_swapped', estatePrimary, discoveredPrimary } });
     }
     for (const m of d.members) {
-      if (!listed.has(m.resourceId)) out.push({ code: 'estate_topology_drift', protector: p.id, vault: m.vault, detail: { change: 'member_added', member: m.resourceId, role: m.role } });
+      if (d.rolesCertain && !listed.has(m.resourceId)) out.push({ code: 'estate_topology_drift', protector: p.id, vault: m.vault, detail: { change: 'member_added', member: m.resourceId, role: m.role } });
     }
     for (const m of p.members) {
       const seen = found.get(m.resourceId);
       if (!seen) {
-        out.push({ code: 'estate_topology_drift', protector: p.id, vault: m.vault, detail: { change: 'member_removed', member: m.resourceId } });
+        if (d.rolesCertain) out.push({ code: 'estate_topology_drift', protector: p.id, vault: m.vault, detail: { change: 'member_removed', member: m.resourceId } });
         continue;
       }
       if (seen.principalId !== null && m.principalId !== null && seen.principalId !== m.principalId) {
@@ -99,17 +101,27 @@ export function driftFindings(input: DriftInput): DriftFinding[] {
 }
 
 /**
- * The overlay for the estate: for each estate protector matched by discovery whose discovered members include exactly
- * one primary among the estate's own members, every estate member's discovered role and principal id.
+ * The overlay for the estate: for each estate protector matched by discovery with certain roles (every part of its
+ * group read, one primary agreed) and exactly one primary among the estate's own members, every estate member's
+ * discovered role and principal id. A protector discovery could not judge this time — not found, or its roles a guess
+ * from a partial read — keeps its entry of the `previous` overlay: a failed read never moves the primary, neither to a
+ * guess nor back to the file's roles of before a failover.
  */
-export function overlayFrom(estate: Estate, discovered: Pick<DiscoveredEstate, 'protectors'>, discoveredAt: string): EstateOverlay {
+export function overlayFrom(estate: Estate, discovered: Pick<DiscoveredEstate, 'protectors'>, discoveredAt: string, previous: EstateOverlay | null = null): EstateOverlay {
   const protectors: Record<string, OverlayMember[]> = {};
   for (const p of estate.protectors) {
     const d = matchOf(p, discovered.protectors);
-    if (!d) continue;
+    const kept = previous?.protectors[p.id];
+    if (!d || !d.rolesCertain) {
+      if (kept) protectors[p.id] = [...kept];
+      continue;
+    }
     const found = new Map(d.members.map((m) => [m.resourceId, m]));
     const members = p.members.filter((m) => found.has(m.resourceId)).map((m) => found.get(m.resourceId) as DiscoveredProtector['members'][number]);
-    if (members.filter((m) => m.role === 'primary').length !== 1) continue;
+    if (members.filter((m) => m.role === 'primary').length !== 1) {
+      if (kept) protectors[p.id] = [...kept];
+      continue;
+    }
     protectors[p.id] = members.map((m) => ({ resourceId: m.resourceId, role: m.role, principalId: m.principalId }));
   }
   return { discoveredAt, protectors };

@@ -143,14 +143,18 @@ function dropInvalid(doc: EstateInput): { doc: EstateInput; skipped: Array<{ id:
 /** The estate document discovery writes: every vault a written protector names, its protectors, and the notes. */
 export function discoveredEstateDoc(estate: DiscoveredEstate, facts: Pick<DiscoveryFacts, 'subscriptions' | 'gaps'>): EstateDraft {
   const vaultsByName = new Map(estate.vaults.map((v) => [v.name, v]));
-  const protectors = estate.protectors.map(protectorDoc);
+  // A group whose roles are a guess (part of it unread, its links disagreeing) is not written: --merge then keeps the
+  // file's protector as it is rather than move its primary on a guess.
+  const uncertain = estate.protectors.filter((p) => !p.rolesCertain).map((p) => ({ id: p.id, reason: 'roles not certain: part of its geo-group could not be read, or its links disagree (see the findings)' }));
+  const protectors = estate.protectors.filter((p) => p.rolesCertain).map(protectorDoc);
   // Every vault a protector names must be in vaults[]: an unread one (another tenant, no Reader) by name only.
   const named = [...new Set(protectors.flatMap((p) => p.members.map((m) => m.vault)))].filter((n) => /^[a-z][a-z0-9-]{1,46}[a-z0-9]$/.test(n));
   const vaults = named.map((n) => {
     const v = vaultsByName.get(n);
     return v ? vaultDoc(v) : { name: n };
   });
-  const { doc, skipped } = dropInvalid(canonicalEstate({ vaults, protectors }));
+  const { doc, skipped: invalid } = dropInvalid(canonicalEstate({ vaults, protectors }));
+  const skipped = [...uncertain, ...invalid];
   // A vault only a skipped protector named is dropped with it.
   const used = new Set(doc.protectors.flatMap((p) => p.members.map((m) => m.vault)));
   const kept = canonicalEstate({ ...doc, vaults: doc.vaults.filter((v) => used.has(v.name)) });

@@ -20,11 +20,27 @@ export interface MergeScope {
   readonly full: boolean;
 }
 
+/** The listing a resource comes from, as its gap names it when the listing could not be read. */
+function listingOf(item: { readonly subscriptionId: string } & ({ readonly kind: 'server' | 'managed-instance' } | { readonly managedHsm: boolean } | object)): string {
+  const sub = `/subscriptions/${item.subscriptionId}/providers/`;
+  if ('kind' in item) return `${sub}microsoft.sql/${item.kind === 'server' ? 'servers' : 'managedinstances'}`;
+  if ('managedHsm' in item) return `${sub}microsoft.keyvault/${item.managedHsm ? 'managedhsms' : 'vaults'}`;
+  return `${sub}microsoft.documentdb/databaseaccounts`;
+}
+
 export function mergeFacts(previous: DiscoveryFacts | null, fresh: DiscoveryFacts, scope: MergeScope): DiscoveryFacts {
   const reread = new Set(scope.reread.map((s) => s.toLowerCase()));
-  const watched = scope.full ? new Set(fresh.subscriptions) : null;
-  // Of the previous facts: what lies outside the re-read subscriptions (and, after a full read, still watched).
-  const kept = <T extends { readonly subscriptionId: string }>(items: readonly T[]): T[] => items.filter((i) => !reread.has(i.subscriptionId) && (watched === null || watched.has(i.subscriptionId)));
+  // A full read that could not even list the subscriptions tells nothing of what is no longer watched.
+  const full = scope.full && !fresh.gaps.some((g) => g.scope === '/subscriptions');
+  const watched = full ? new Set(fresh.subscriptions) : null;
+  // A listing that failed this time (a 403, a 5xx, retries spent) says nothing of what it would have listed: what the
+  // last read found there stays, rather than vanish as if deleted (a group losing a server would move its primary).
+  const failedListings = new Set(fresh.gaps.map((g) => g.scope.toLowerCase()));
+  const listingRead = (i: { readonly subscriptionId: string }): boolean => !failedListings.has(listingOf(i));
+  // Of the previous facts: what lies outside the re-read subscriptions, or inside them where the listing failed (and,
+  // after a full read, still watched).
+  const kept = <T extends { readonly subscriptionId: string }>(items: readonly T[]): T[] =>
+    items.filter((i) => (!reread.has(i.subscriptionId) || !listingRead(i)) && (watched === null || watched.has(i.subscriptionId)));
   // Of the fresh facts: what lies inside them (a concurrent, later read may own the others).
   const taken = <T extends { readonly subscriptionId: string }>(items: readonly T[]): T[] => items.filter((i) => reread.has(i.subscriptionId));
   const byId = <T>(items: readonly T[], id: (t: T) => string): T[] => [...new Map(items.map((i) => [id(i), i])).values()].sort((a, b) => byString(id(a), id(b)));

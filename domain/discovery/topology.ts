@@ -29,6 +29,11 @@ export interface DiscoveredProtector {
   readonly keyVersioned: boolean;
   readonly autoRotation: boolean | null;
   readonly alwaysEncrypted: { readonly endpoint: string; readonly databases: readonly string[] } | null;
+  /**
+   * The members' roles are read, not guessed: every server of the group and its links were read, and they agree on
+   * one primary. When false the roles shown are discovery's best guess, and nothing acts on them.
+   */
+  readonly rolesCertain: boolean;
 }
 
 export type DiscoveryFindingCode =
@@ -112,24 +117,48 @@ interface GroupOut {
 
 const SQL_SOURCE = 'Microsoft.Sql/servers';
 
-/** Each server's role in its group, read from its links: failover groups first, replication links otherwise. */
-function roleOf(server: SqlServerFacts, inGroup: ReadonlySet<string>): { role: GeoRole | null; mixed: boolean } {
-  const links = server.geoLinks.filter((l) => inGroup.has(l.partner));
-  const fg = links.filter((l) => l.via.startsWith('failover-group:'));
-  const considered = fg.length > 0 ? fg : links;
-  if (considered.length === 0) return { role: null, mixed: false };
-  const primary = considered.filter((l) => l.role === 'primary').length;
-  const secondary = considered.length - primary;
-  if (primary > 0 && secondary > 0) return { role: primary >= secondary ? 'primary' : 'secondary', mixed: true };
-  return { role: primary > 0 ? 'primary' : 'secondary', mixed: false };
+/** A role a server is said to have, by itself (its own link's `role`) or by a partner (that link's `partnerRole`). */
+interface RoleVote {
+  readonly role: GeoRole;
+  readonly failoverGroup: boolean;
 }
 
-function sqlGroup(servers: readonly SqlServerFacts[], all: ReadonlyMap<string, SqlServerFacts>): GroupOut {
+/**
+ * Each server's role in its group from both ends of every link: what the server's own links say and what its partners'
+ * links say of it — so a server whose own link reads failed still has its role from its partner. Failover groups
+ * decide when there are any (a group fails over as one); replication links otherwise.
+ */
+function rolesOf(servers: readonly SqlServerFacts[], inGroup: ReadonlySet<string>): Map<string, { role: GeoRole | null; mixed: boolean }> {
+  const votes = new Map<string, RoleVote[]>(servers.map((s) => [s.id, []]));
+  for (const s of servers) {
+    for (const l of s.geoLinks) {
+      if (!inGroup.has(l.partner)) continue;
+      const failoverGroup = l.via.startsWith('failover-group:');
+      votes.get(s.id)?.push({ role: l.role, failoverGroup });
+      votes.get(l.partner)?.push({ role: l.partnerRole, failoverGroup });
+    }
+  }
+  const out = new Map<string, { role: GeoRole | null; mixed: boolean }>();
+  for (const [id, all] of votes) {
+    const fg = all.filter((v) => v.failoverGroup);
+    const considered = fg.length > 0 ? fg : all;
+    const primary = considered.filter((v) => v.role === 'primary').length;
+    const secondary = considered.length - primary;
+    if (considered.length === 0) out.set(id, { role: null, mixed: false });
+    else if (primary > 0 && secondary > 0) out.set(id, { role: primary >= secondary ? 'primary' : 'secondary', mixed: true });
+    else out.set(id, { role: primary > 0 ? 'primary' : 'secondary', mixed: false });
+  }
+  return out;
+}
+
+function sqlGroup(servers: readonly SqlServerFacts[], all: ReadonlyMap<string, SqlServerFacts>, gaps: DiscoveryFacts['gaps']): GroupOut {
   const ids = new Set(servers.map((s) => s.id));
   const findings: DiscoveryFinding[] = [];
-  const roles = new Map(servers.map((s) => [s.id, roleOf(s, ids)]));
+  const roles = rolesOf(servers, ids);
   const claimed = servers.filter((s) => roles.get(s.id)?.role === 'primary').map((s) => s.id).sort(byString);
-  const failoverGroups = [...new Set(servers.flatMap((s) => s.geoLinks.filter((l) => ids.has(l.partner) && l.via.startsWith('failover-group:')).map((l) => l.via.slice('failover-group:'.length))))].sort(byString);
+  // Every failover group a member belongs to names the protector, even one whose partner could not be read this
+  // time: the id must not change with what a read happened to reach.
+  const failoverGroups = [...new Set(servers.flatMap((s) => s.geoLinks.filter((l) => l.via.startsWith('failover-group:')).map((l) => l.via.slice('failover-group:'.length))))].sort(byString);
   const id = failoverGroups[0] ?? nameOf([...ids].sort(byString)[0] as string);
   const primaryId = claimed.length === 1 ? (claimed[0] as string) : (claimed[0] ?? [...ids].sort(byString)[0]) as string;
   const primary = all.get(primaryId) as SqlServerFacts;
@@ -160,6 +189,13 @@ function sqlGroup(servers: readonly SqlServerFacts[], all: ReadonlyMap<string, S
   const secondaries = servers.length - 1;
   if (secondaries > 4) finding('geo_too_many_secondaries', primaryId, `${SQL_SOURCE}/replicationLinks`, { secondaries, allowed: 4 });
 
+  // The roles are certain only when every part of the group was read and its links agree on one primary: a partner
+  // not discovered, a link read that failed, mixed or chained roles leave a guess, and a guess must never move which
+  // server keysteward treats as primary (the overlay keeps its last certain roles; --merge keeps the file's).
+  const readFailed = gaps.some((g) => [...ids].some((sid) => g.scope.toLowerCase().startsWith(`${sid}/`)));
+  const uncertain = new Set(['geo_roles_ambiguous', 'geo_replication_chained', 'geo_partner_not_discovered']);
+  const rolesCertain = !readFailed && !findings.some((f) => uncertain.has(f.code)) && (servers.length === 1 || claimed.length === 1);
+
   const primaryKey = parseKeyUri(primary.protector?.keyUri ?? '');
   const keyName = primaryKey?.key ?? '';
   const members: DiscoveredMember[] = servers.map((s) => {
@@ -186,6 +222,7 @@ function sqlGroup(servers: readonly SqlServerFacts[], all: ReadonlyMap<string, S
       keyVersioned: primaryKey?.version !== null && primaryKey !== null,
       autoRotation: primary.protector?.autoRotation ?? null,
       alwaysEncrypted: null,
+      rolesCertain,
     },
     findings,
   };
@@ -209,6 +246,7 @@ function cosmosProtectors(a: CosmosAccountFacts): GroupOut[] {
         keyVersioned: key.version !== null,
         autoRotation: null,
         alwaysEncrypted: null,
+        rolesCertain: true,
       },
       findings,
     });
@@ -237,6 +275,7 @@ function cosmosProtectors(a: CosmosAccountFacts): GroupOut[] {
         keyVersioned: true,
         autoRotation: null,
         alwaysEncrypted: { endpoint: a.documentEndpoint ?? `https://${a.name}.documents.azure.com:443/`, databases: [...entry.databases].sort(byString) },
+        rolesCertain: true,
       },
       findings: [],
     });
@@ -275,7 +314,7 @@ export function buildDiscoveredEstate(facts: DiscoveryFacts): Omit<DiscoveredEst
     groups.set(root, list);
   }
   const built: GroupOut[] = [];
-  for (const root of [...groups.keys()].sort(byString)) built.push(sqlGroup((groups.get(root) as SqlServerFacts[]).sort((a, b) => byString(a.id, b.id)), all));
+  for (const root of [...groups.keys()].sort(byString)) built.push(sqlGroup((groups.get(root) as SqlServerFacts[]).sort((a, b) => byString(a.id, b.id)), all, facts.gaps));
   for (const a of [...facts.cosmosAccounts].sort((x, y) => byString(x.id, y.id))) built.push(...cosmosProtectors(a));
   const unique = uniqueIds(built);
   const protectors = unique.map((g) => g.protector).sort((a, b) => byString(a.id, b.id));

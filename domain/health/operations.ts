@@ -13,10 +13,19 @@
 import type { KeyEvent } from '../events/keyEvent.js';
 import { compareEvents } from './order.js';
 
-type ArmEvent = KeyEvent & { readonly phase: 'start' | 'success' | 'failure'; readonly armOperation: string };
+type ArmEvent = KeyEvent & { readonly phase: 'start' | 'success' | 'failure' };
 
-function isArmEvent(e: KeyEvent): e is ArmEvent {
-  return 'armOperation' in e && typeof e.armOperation === 'string';
+/**
+ * The ARM operation an activity-log event records, or null for every other event (Key Vault audit, Event Grid, SQL's
+ * own database-state events). Events stored before `armOperation` existed name the same parts in their id
+ * (activityLog.ts eventId: `al|<correlationId>|<operation>|<phase>|<time>|<resource>…`), so a state saved by an older
+ * version is judged the same way: its failed operations stay cancelled after an upgrade.
+ */
+function armOperationOf(e: KeyEvent): string | null {
+  if (e.source !== 'activity-log' || e.kind === 'sql-database-state' || !('phase' in e)) return null;
+  if ('armOperation' in e && typeof e.armOperation === 'string') return e.armOperation;
+  const parts = e.id.split('|');
+  return parts[0] === 'al' && parts.length >= 6 ? `${parts[1]}|${parts[5]}|${parts[2]}` : null;
 }
 
 /** A value that says nothing: the other record of the operation may say it. */
@@ -59,10 +68,11 @@ export function effectiveEvents(events: readonly KeyEvent[]): KeyEvent[] {
   const out: KeyEvent[] = [];
   const operations = new Map<string, ArmEvent[]>();
   for (const e of events) {
-    if (isArmEvent(e)) {
-      const list = operations.get(e.armOperation);
-      if (list) list.push(e);
-      else operations.set(e.armOperation, [e]);
+    const operation = armOperationOf(e);
+    if (operation !== null) {
+      const list = operations.get(operation);
+      if (list) list.push(e as ArmEvent);
+      else operations.set(operation, [e as ArmEvent]);
     } else if (!('phase' in e) || e.phase !== 'failure') out.push(e);
   }
   for (const records of operations.values()) {

@@ -71,6 +71,26 @@ function ledgerContract(name: string, make: () => RotationLedger & { listRunning
       expect(await l.acquireLock('orders-sql', 'rot-3')).toBe(true);
     });
 
+    it('names the lock holder and its time, and hands an abandoned lock over only by compare-and-set', async () => {
+      const l = make();
+      expect(await l.lockHolder('reclaim-sql')).toBeNull();
+      expect(await l.acquireLock('reclaim-sql', 'rot-old', 1_000)).toBe(true);
+      const held = await l.lockHolder('reclaim-sql');
+      expect(held).toMatchObject({ runId: 'rot-old', takenAt: 1_000 });
+      expect(await l.replaceLock('reclaim-sql', held!, 'rot-new', 999_000)).toBe(true);
+      // The version read before the takeover is stale now: a second contender loses.
+      expect(await l.replaceLock('reclaim-sql', held!, 'rot-third', 999_500)).toBe(false);
+      expect(await l.lockHolder('reclaim-sql')).toMatchObject({ runId: 'rot-new', takenAt: 999_000 });
+      expect(await l.acquireLock('reclaim-sql', 'rot-old')).toBe(false);
+      await l.releaseLock('reclaim-sql', 'rot-old');
+      expect((await l.lockHolder('reclaim-sql'))?.runId).toBe('rot-new');
+      await l.releaseLock('reclaim-sql', 'rot-new');
+      expect(await l.lockHolder('reclaim-sql')).toBeNull();
+      expect(await l.replaceLock('reclaim-sql', held!, 'rot-late', 1)).toBe(false);
+      expect(await l.acquireLock('reclaim-untimed', 'rot-u')).toBe(true);
+      expect(await l.lockHolder('reclaim-untimed')).toMatchObject({ runId: 'rot-u', takenAt: null });
+    });
+
     it('keeps staged material per run until dropped (dropping twice is fine)', async () => {
       const l = make();
       await l.putStaged('rot-s-1', 'sealed-one');

@@ -557,3 +557,36 @@ describe('abandonStep: the queue gives up on a step', () => {
     expect(failed.steps.find((s) => s.n === n + 1)).toMatchObject({ status: 'failed', error: { code: 'retries_exhausted' } });
   });
 });
+
+describe('executeStep: a failover during the rotation (I2)', () => {
+  it('a switch planned for the secondary stops the run (topology_changed) once that server became primary; nothing is switched', async () => {
+    const flipped = estateFrom({
+      vaults: [
+        { name: 'kv-eus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
+        { name: 'kv-wus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
+      ],
+      protectors: [
+        {
+          id: 'orders',
+          kind: 'sql-tde',
+          keyName: 'orders-tde',
+          members: [
+            { role: 'secondary', resourceId: `${SUB}/eus`, vault: 'kv-eus' },
+            { role: 'primary', resourceId: `${SUB}/wus`, vault: 'kv-wus' },
+          ],
+          rotation: { every: 'P90D', strategy: 'import', keySize: 2048 },
+        },
+      ],
+    });
+    let inUse = fixedEstate(estate);
+    const switched: string[] = [];
+    const keys = new FakeKeys(['kv-eus', 'kv-wus']);
+    const arm: ProtectorSwitchPort = { ...noArm, setProtector: async (server) => void switched.push(server) };
+    const { deps, run } = await runRig(estate, 'orders', keys, { protectors: arm, estates: { current: () => inUse.current(), fresh: () => inUse.fresh() } });
+    const stepOf = (kind: string, member?: string) => run.steps.find((s) => s.kind === kind && (member === undefined || s.member?.endsWith(member)))?.n ?? -1;
+    for (const s of run.steps.filter((x) => x.kind !== 'switch-protector' && x.n < stepOf('switch-protector', '/wus'))) await executeStep(deps, run.id, s.n);
+    inUse = fixedEstate(flipped); // the group failed over; discovery flipped the roles in use
+    await expect(executeStep(deps, run.id, stepOf('switch-protector', '/wus'))).rejects.toMatchObject({ code: 'topology_changed' });
+    expect(switched).toEqual([]);
+  });
+});

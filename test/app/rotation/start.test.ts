@@ -9,7 +9,7 @@ import { FakeClaimClock } from '../../../app/fakes/fakeClaimClock.js';
 import { MemoryStateStore } from '../../../app/fakes/memoryStateStore.js';
 import { MemoryRotationLedger } from '../../../app/rotation/memoryLedger.js';
 import type { RotationKeys } from '../../../app/rotation/ports.js';
-import { startRotation, type StartDeps } from '../../../app/rotation/start.js';
+import { ABANDONED_LOCK_MS, startRotation, type StartDeps } from '../../../app/rotation/start.js';
 import type { InventoryVersion } from '../../../domain/estate/model.js';
 import type { RotationRun } from '../../../domain/rotation/run.js';
 import { estateFrom } from '../../support/estates.js';
@@ -78,5 +78,51 @@ describe('startRotation while another rotation of the protector is half done', (
     expect(result.kind).toBe('refused');
     if (result.kind === 'refused') expect(result.run.preflight.filter((c) => !c.ok).map((c) => c.check)).toContain('geo-consistency');
     expect(await ledger.acquireLock('orders', 'rot-orders-next-1')).toBe(true);
+  });
+});
+
+describe('startRotation and a lock left behind by a crash', () => {
+  const NOW = Date.parse('2026-12-06T04:00:00Z');
+
+  it('takes over a lock whose run was never recorded once it is older than ABANDONED_LOCK_MS (by the shared clock)', async () => {
+    const ledger = new MemoryRotationLedger();
+    expect(await ledger.acquireLock('orders', 'rot-orders-crashed-1', NOW - ABANDONED_LOCK_MS - 1)).toBe(true);
+    const result = await startRotation(deps(ledger), 'orders', { requestedBy: 'itsm' });
+    // Half-imported material refuses this plan — which shows the lock was taken: a plan is made only under it.
+    expect(result.kind).toBe('refused');
+    expect(await ledger.lockHolder('orders')).toBeNull();
+  });
+
+  it('leaves a young lock alone: its starter may still be planning', async () => {
+    const ledger = new MemoryRotationLedger();
+    expect(await ledger.acquireLock('orders', 'rot-orders-planning-1', NOW - ABANDONED_LOCK_MS + 1_000)).toBe(true);
+    expect(await startRotation(deps(ledger), 'orders', { requestedBy: 'itsm' })).toEqual({ kind: 'busy', protector: 'orders' });
+    expect((await ledger.lockHolder('orders'))?.runId).toBe('rot-orders-planning-1');
+  });
+
+  it('leaves an untimed lock whose run is missing alone (no age can be proved)', async () => {
+    const ledger = new MemoryRotationLedger();
+    expect(await ledger.acquireLock('orders', 'rot-orders-untimed-1')).toBe(true);
+    expect(await startRotation(deps(ledger), 'orders', { requestedBy: 'itsm' })).toEqual({ kind: 'busy', protector: 'orders' });
+  });
+
+  it('takes over at once a lock whose run has ended (the crash fell between the run\'s end and the release)', async () => {
+    const ledger = new MemoryRotationLedger();
+    const first = await startRotation(deps(ledger), 'orders', { requestedBy: 'itsm' });
+    if (first.kind !== 'refused') throw new Error(`expected a refused run, got ${first.kind}`);
+    expect(await ledger.acquireLock('orders', first.run.id, NOW)).toBe(true);
+    const again = await startRotation(deps(ledger), 'orders', { requestedBy: 'itsm' });
+    expect(again.kind).toBe('refused');
+    expect(await ledger.lockHolder('orders')).toBeNull();
+  });
+
+  it('does not take over the lock of a running run, however old', async () => {
+    const ledger = new MemoryRotationLedger();
+    const first = await startRotation(deps(ledger), 'orders', { requestedBy: 'itsm' });
+    if (first.kind !== 'refused') throw new Error(`expected a refused run, got ${first.kind}`);
+    const running = { ...first.run, id: 'rot-orders-running-2', status: 'running' as const };
+    expect((await ledger.create(running)).ok).toBe(true);
+    expect(await ledger.acquireLock('orders', running.id, NOW - 10 * ABANDONED_LOCK_MS)).toBe(true);
+    expect(await startRotation(deps(ledger), 'orders', { requestedBy: 'itsm' })).toEqual({ kind: 'busy', protector: 'orders' });
   });
 });

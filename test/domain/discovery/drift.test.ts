@@ -25,6 +25,7 @@ function discoveredFrom(e: Estate, edit: (p: DiscoveredProtector) => DiscoveredP
       keyVersioned: true,
       autoRotation: false,
       alwaysEncrypted: null,
+      rolesCertain: true,
     }),
   );
 }

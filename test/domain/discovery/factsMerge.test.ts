@@ -5,7 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DiscoveryFacts } from '../../../domain/discovery/facts.js';
+import { overlayFrom } from '../../../domain/discovery/drift.js';
 import { mergeFacts, subscriptionsReadInFull } from '../../../domain/discovery/factsMerge.js';
+import { decideDiscovery } from '../../../domain/discovery/findings.js';
 import { discoveryView } from '../../../domain/discovery/view.js';
 import { estateFrom } from '../../support/estates.js';
 import { factsOf, sqlServerFacts } from '../../support/discoveryFacts.js';
@@ -102,5 +104,40 @@ describe('discoveryView', () => {
     expect(found).toEqual([
       { code: 'vault_purge_protection_disabled', protector: 'g0', vault: 'kv-0', detail: expect.objectContaining({ source: 'Microsoft.KeyVault/vaults (properties.enablePurgeProtection)', discoveredAs: 'fg-g0', resource: expect.stringContaining('/vaults/kv-0') }) },
     ]);
+  });
+});
+
+describe('a partial read never moves a primary (review: a 403/5xx on one subscription swapped roles)', () => {
+  const at = '2026-12-06T05:00:00.000Z';
+  const roles = (overlay: ReturnType<typeof overlayFrom>, id: string): string[] => (overlay.protectors[id] ?? []).map((m) => `${m.role} ${m.resourceId.split('/').pop()}`);
+
+  it('a failed server listing keeps what the last read found there; the group stays certain and its roles unchanged', () => {
+    const before = factsOf(estate, { primary: failedOver([0]) });
+    // Subscription 0's server listing fails (a 500): the fresh read lists nothing there, and says so.
+    const fresh = factsOf(estate, { primary: failedOver([0]), subscriptions: [SUBS[1] as string], gaps: [{ scope: `/subscriptions/${SUBS[0]}/providers/microsoft.sql/servers`, reason: '500 InternalServerError' }] });
+    const merged = mergeFacts(before, { ...fresh, subscriptions: [SUBS[0] as string, SUBS[1] as string] }, { reread: [SUBS[0] as string, SUBS[1] as string], full: false });
+    expect(merged.sqlServers.map((s) => s.id).sort()).toEqual(before.sqlServers.map((s) => s.id).sort());
+    const overlay = overlayFrom(estate, decideDiscovery(merged), at);
+    expect(roles(overlay, 'g0')).toEqual(['secondary sql-0-p', 'primary sql-0-s']);
+  });
+
+  it('a group with a server that could not be read has uncertain roles: the overlay keeps its last entry, never the guess nor the file', () => {
+    const previous = overlayFrom(estate, decideDiscovery(factsOf(estate, { primary: failedOver([0]) })), at);
+    expect(roles(previous, 'g0')).toEqual(['secondary sql-0-p', 'primary sql-0-s']);
+    // This time the new primary's protector read failed: it is missing from the facts, its partner's link names it.
+    const partial = factsOf(estate, { primary: failedOver([0]) });
+    const missing = srv(1, 'sql-0-s');
+    const facts = { ...partial, sqlServers: partial.sqlServers.filter((s) => s.id !== missing), gaps: [{ scope: missing, reason: 'encryption protector: 503' }] };
+    const decided = decideDiscovery(facts);
+    expect(decided.protectors.find((p) => p.id === 'fg-g0')?.rolesCertain).toBe(false);
+    expect(roles(overlayFrom(estate, decided, at, previous), 'g0')).toEqual(['secondary sql-0-p', 'primary sql-0-s']);
+    // Without a previous overlay the protector keeps the file's roles (nothing overlaid), never discovery's guess.
+    expect(overlayFrom(estate, decided, at).protectors['g0']).toBeUndefined();
+  });
+
+  it('a full read that could not list the subscriptions drops nothing', () => {
+    const before = factsOf(estate);
+    const merged = mergeFacts(before, { subscriptions: [], sqlServers: [], cosmosAccounts: [], vaults: [], keys: [], gaps: [{ scope: '/subscriptions', reason: '401' }] }, { reread: [], full: true });
+    expect(merged.sqlServers).toEqual(before.sqlServers);
   });
 });

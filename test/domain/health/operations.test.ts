@@ -47,4 +47,14 @@ describe('effectiveEvents', () => {
     const started = sqlDatabaseState({ time: '2026-03-03T02:00:01Z', server: '/s', state: 'inaccessible', phase: 'start' });
     expect(effectiveEvents([started, denial])).toEqual([denial, started]);
   });
+
+  it('events stored before armOperation existed are judged by the parts their id names (a failed operation stays cancelled)', () => {
+    const legacy = (phase: 'start' | 'failure', time: string): KeyEvent => {
+      const { armOperation: _dropped, ...e } = rec(time, phase) as KeyEvent & { armOperation?: string };
+      const resource = '/subscriptions/s/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv/providers/microsoft.authorization/roleassignments/x';
+      return { ...e, id: `al|${CORR}|microsoft.authorization/roleassignments/delete|${phase}|${at(time)}|${resource}` } as KeyEvent;
+    };
+    expect(effectiveEvents([legacy('start', '2026-03-03T02:00:00Z'), legacy('failure', '2026-03-03T02:00:02Z')])).toEqual([]);
+    expect(effectiveEvents([legacy('start', '2026-03-03T02:00:00Z')])).toEqual([]);
+  });
 });

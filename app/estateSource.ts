@@ -20,8 +20,15 @@ export interface EstateSource {
   /**
    * The estate in use after making sure it is no older than the source's poll interval (a cheap version read when the
    * last check is older). For decisions that must not act on a stale topology: planning and starting a rotation.
+   * Rejects with EstateUnverifiedError when that check cannot be made: such a decision is put off, never taken on a
+   * topology that may predate a failover.
    */
   fresh(): Promise<EstateInUse>;
+}
+
+/** The estate in use could not be checked against the shared discovery record (its store did not answer). */
+export class EstateUnverifiedError extends Error {
+  override readonly name: string = 'EstateUnverifiedError';
 }
 
 /** An estate that never changes (the file alone): the CLI, tests, and hosts without discovery. */

@@ -26,9 +26,10 @@ export async function runRotate(opts: { protector: string; dryRun?: boolean; url
     ...(opts.dryRun ? { dryRun: true } : {}),
   });
   if (status === 404 || status === 400) throw new UsageError(String(body['error'] ?? status));
-  if (opts.dryRun || status === 409 || status === 422) {
+  // Anything but a started run (409 busy, 422 refused, 503 topology not checkable) is printed as the host said it.
+  if (opts.dryRun || status !== 202) {
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-    if (status === 409 || status === 422) process.exitCode = 1;
+    if (status !== 200 && status !== 202) process.exitCode = 1;
     return;
   }
   let run = body as unknown as RunView;

@@ -2,6 +2,7 @@
 // Functions host. Handlers parse the host's shapes (trigger metadata with zod) and call the shared handlers.
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
+import { readStreamBody } from '../adapters/http/readBody.js';
 import { loadConfig } from '../hosts/config.js';
 import { createServices, functionsConfigOf } from '../hosts/composition.js';
 import { maxBodyBytesOf, type EventHubTrigger, type FunctionDefinition, type HttpTrigger, type TimerTrigger } from './definitions.js';
@@ -64,9 +65,9 @@ function register(def: FunctionDefinition): void {
           req.headers.forEach((v, k) => {
             headers[k.toLowerCase()] = v;
           });
-          const rawBody = Buffer.from(await req.arrayBuffer());
-          // The same per-route cap as the standalone host (the Functions host itself allows 100 MB).
-          if (rawBody.length > maxBodyBytesOf(t)) return { status: 413, jsonBody: { error: 'body too large' } };
+          // The same per-route cap as the standalone host (the Functions host itself allows 100 MB), checked while reading.
+          const rawBody = await readStreamBody(req.body, req.headers.get('content-length'), maxBodyBytesOf(t));
+          if (rawBody === null) return { status: 413, jsonBody: { error: 'body too large' } };
           const out = await handler({ method: req.method, params: { ...req.params }, query: new URLSearchParams(req.query), headers, rawBody });
           return { status: out.status, ...(out.headers ? { headers: out.headers } : {}), ...(out.jsonBody !== undefined ? { jsonBody: out.jsonBody } : { body: out.body ?? '' }) };
         },

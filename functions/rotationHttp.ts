@@ -31,6 +31,8 @@ export async function startRotationHandler(services: Services, req: HttpInput): 
       return { status: 200, jsonBody: result.plan };
     case 'busy':
       return { status: 409, jsonBody: { error: `a rotation of ${id} is already running` } };
+    case 'unavailable':
+      return { status: 503, headers: { 'retry-after': '30' }, jsonBody: { error: 'the estate in use could not be checked for a failover; try again shortly', detail: result.reason } };
     case 'refused':
       return { status: 422, jsonBody: { error: 'preflight failed', run: result.run } };
     case 'started':

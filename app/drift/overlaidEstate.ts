@@ -6,12 +6,13 @@
 //   a stale topology (a rotation plan) sees any record written more than `pollMs` ago even if the background poll
 //   could not run (a Functions instance thawed from a freeze).
 // Invariant: records are applied in `seq` order only — a slow read of an older record never replaces a newer one.
-// A failed poll is logged and leaves the estate in use as it was (the file, or the last overlay applied).
+// A failed poll is logged and leaves the estate in use as it was (the file, or the last overlay applied) for current();
+// fresh() then rejects (EstateUnverifiedError) until a check succeeds.
 import { indexEstate } from '../../domain/estate/index.js';
 import type { Estate } from '../../domain/estate/model.js';
 import { applyOverlay } from '../../domain/discovery/drift.js';
 import { discoveryView, type DiscoveryView } from '../../domain/discovery/view.js';
-import type { EstateInUse, EstateSource } from '../estateSource.js';
+import { EstateUnverifiedError, type EstateInUse, type EstateSource } from '../estateSource.js';
 import type { Clock, Logger } from '../ports.js';
 import type { DiscoveryStore, StoredDiscovery } from './ports.js';
 
@@ -44,7 +45,10 @@ export class OverlaidEstateSource implements EstateSource {
   }
 
   async fresh(): Promise<EstateInUse> {
-    if (this.options.clock.now() - this.lastCheck >= this.options.pollMs) await this.refresh();
+    if (this.options.clock.now() - this.lastCheck < this.options.pollMs) return this.inUse;
+    await this.refresh();
+    // The check failed (logged by check()): a failover recorded since the last good check would be missed.
+    if (this.options.clock.now() - this.lastCheck >= this.options.pollMs) throw new EstateUnverifiedError(`the discovery record could not be read; the estate in use was last checked ${Number.isFinite(this.lastCheck) ? new Date(this.lastCheck).toISOString() : 'never'}`);
     return this.inUse;
   }
 

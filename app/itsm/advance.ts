@@ -169,6 +169,7 @@ async function approved(deps: AdvanceDeps, stored: Stored, now: number): Promise
   };
   if (r.action === 'dry-run') {
     const result = await deps.rotations.start(protector, { requestedBy: requester(r), dryRun: true });
+    if (result.kind === 'unavailable') return { kind: 'later', at: now + BUSY_RETRY_MS, state: r.state };
     if (result.kind !== 'dry-run') return finish('refused', `no plan: protector ${protector} is not in the estate`);
     await note(deps, r, dryRunNote(r, result.plan));
     await move(deps, stored, 'completed', 'dry run: the plan was written to the ticket');
@@ -190,6 +191,11 @@ async function approved(deps: AdvanceDeps, stored: Stored, now: number): Promise
       return finish('refused', `protector ${protector} is not in the estate`);
     case 'busy': {
       const waiting = noteWaiting(r, `waiting: another rotation of ${protector} is running`, nowIso(deps));
+      if (waiting) await save(deps, stored, waiting);
+      return { kind: 'later', at: now + BUSY_RETRY_MS, state: r.state };
+    }
+    case 'unavailable': {
+      const waiting = noteWaiting(r, `waiting: the estate's topology could not be checked for a failover`, nowIso(deps));
       if (waiting) await save(deps, stored, waiting);
       return { kind: 'later', at: now + BUSY_RETRY_MS, state: r.state };
     }

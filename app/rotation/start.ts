@@ -7,6 +7,7 @@ import { buildProtectorView } from '../../domain/health/view.js';
 import { withLiveInventory, type InventoryVersion } from '../../domain/estate/model.js';
 import { buildRotationPlan, type RotationPlan } from '../../domain/rotation/plan.js';
 import { isRotationId, newRun, rotationId, type RotationRun, type RunOrigin } from '../../domain/rotation/run.js';
+import { EstateUnverifiedError } from '../estateSource.js';
 import { loadState } from '../persist.js';
 import type { StateStore } from '../ports.js';
 import type { RotationDeps } from './executor.js';
@@ -22,6 +23,8 @@ export type StartResult =
   | { readonly kind: 'dry-run'; readonly plan: RotationPlan }
   | { readonly kind: 'refused'; readonly run: RotationRun }
   | { readonly kind: 'busy'; readonly protector: string }
+  /** The topology could not be checked (EstateUnverifiedError): ask again later; nothing was recorded. */
+  | { readonly kind: 'unavailable'; readonly reason: string }
   | { readonly kind: 'started'; readonly run: RotationRun };
 
 export async function planNow(deps: StartDeps, protectorId: string): Promise<RotationPlan | null> {
@@ -39,6 +42,11 @@ export async function planNow(deps: StartDeps, protectorId: string): Promise<Rot
   const vaultProperties = new Map([...view.vaults].map(([name, v]) => [name, v.properties]));
   const result = buildRotationPlan({ estate, protectorId, now, observed: { vaultProperties, openIncidents: incidents } });
   return result.ok ? result.plan : null;
+}
+
+function unverified(err: unknown): EstateUnverifiedError {
+  if (err instanceof EstateUnverifiedError) return err;
+  throw err;
 }
 
 export interface StartOptions {
@@ -60,7 +68,8 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
   }
   if (!deps.estates.current().estate.protectors.some((p) => p.id === protectorId)) return { kind: 'unknown-protector' };
   if (options.dryRun) {
-    const plan = await planNow(deps, protectorId);
+    const plan = await planNow(deps, protectorId).catch(unverified);
+    if (plan instanceof EstateUnverifiedError) return { kind: 'unavailable', reason: plan.message };
     return plan ? { kind: 'dry-run', plan } : { kind: 'unknown-protector' };
   }
   const id = options.runId ?? rotationId(protectorId, deps.clock.now(), randomBytes(4).toString('hex'));
@@ -77,6 +86,7 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
     run = newRun(plan, id, options.requestedBy, new Date(deps.clock.now()).toISOString(), options.origin);
   } catch (err) {
     await deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
+    if (err instanceof EstateUnverifiedError) return { kind: 'unavailable', reason: err.message };
     throw err;
   }
   if (run.status === 'refused') {

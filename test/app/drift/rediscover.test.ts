@@ -3,6 +3,7 @@
 // instance at its next poll; per subscription the later read wins; a failed read is recorded without touching the
 // overlay; the version poll loads a record only when it changed.
 import { describe, expect, it } from 'vitest';
+import { EstateUnverifiedError } from '../../../app/estateSource.js';
 import { BILLING, ORDERS, rolesOf, SUB_A, SUB_B } from './estate.js';
 import { driftWorld, gate } from './support.js';
 
@@ -127,15 +128,19 @@ describe('rediscover', () => {
     expect(rolesOf(b.source.current().estate, 'orders-sql')['sql-orders-wus']).toBe('primary');
   });
 
-  it('a store that cannot be read leaves the estate in use as it was', async () => {
+  it('a store that cannot be read leaves the estate in use as it was, but fresh() refuses to vouch for it until a check succeeds', async () => {
     const w = world();
     const a = w.instance();
     await a.run({ reason: 'schedule', kind: 'full', subscriptions: [SUB_A, SUB_B] });
     const before = a.source.current();
+    const version = w.store.version.bind(w.store);
     w.store.version = async () => {
       throw new Error('table storage down');
     };
     w.tick(60_000);
+    await expect(a.source.fresh()).rejects.toBeInstanceOf(EstateUnverifiedError);
+    expect(a.source.current()).toBe(before);
+    w.store.version = version;
     expect(await a.source.fresh()).toBe(before);
   });
 });

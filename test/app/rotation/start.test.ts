@@ -4,7 +4,7 @@
 // refused for the first run's work in progress; once that run ends, the same inconsistency is a real refusal.
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../adapters/logging/logger.js';
-import { fixedEstate } from '../../../app/estateSource.js';
+import { EstateUnverifiedError, fixedEstate } from '../../../app/estateSource.js';
 import { FakeClaimClock } from '../../../app/fakes/fakeClaimClock.js';
 import { MemoryStateStore } from '../../../app/fakes/memoryStateStore.js';
 import { MemoryRotationLedger } from '../../../app/rotation/memoryLedger.js';
@@ -124,5 +124,18 @@ describe('startRotation and a lock left behind by a crash', () => {
     expect((await ledger.create(running)).ok).toBe(true);
     expect(await ledger.acquireLock('orders', running.id, NOW - 10 * ABANDONED_LOCK_MS)).toBe(true);
     expect(await startRotation(deps(ledger), 'orders', { requestedBy: 'itsm' })).toEqual({ kind: 'busy', protector: 'orders' });
+  });
+});
+
+describe('startRotation when the topology cannot be checked', () => {
+  it('answers unavailable (ask again), records nothing and leaves the protector unlocked', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = deps(ledger);
+    const unverified: StartDeps = { ...d, estates: { current: d.estates.current, fresh: async () => Promise.reject(new EstateUnverifiedError('discovery store down')) } };
+    expect(await startRotation(unverified, 'orders', { requestedBy: 'itsm' })).toEqual({ kind: 'unavailable', reason: 'discovery store down' });
+    expect(await startRotation(unverified, 'orders', { requestedBy: 'itsm', dryRun: true })).toEqual({ kind: 'unavailable', reason: 'discovery store down' });
+    expect(await ledger.lockHolder('orders')).toBeNull();
+    expect(await ledger.listRunning()).toEqual([]);
+    expect(d.queued).toEqual([]);
   });
 });

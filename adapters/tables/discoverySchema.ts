@@ -83,6 +83,7 @@ const runKind = z.enum(['full', 'targeted']);
 /** The small part, stored in the head entity itself (a failed run rewrites only this). */
 export const headSchema = z.object({
   seq: z.number().int().nonnegative(),
+  epoch: z.string().max(64).default(''),
   gatheredAt: z.record(str, str),
   lastRun: z
     .object({

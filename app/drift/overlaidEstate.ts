@@ -5,7 +5,8 @@
 // - fresh() re-checks the version first when the last check is older than `pollMs`, so a decision that must not act on
 //   a stale topology (a rotation plan) sees any record written more than `pollMs` ago even if the background poll
 //   could not run (a Functions instance thawed from a freeze).
-// Invariant: records are applied in `seq` order only — a slow read of an older record never replaces a newer one.
+// Invariant: records of one epoch are applied in `seq` order only — a slow read of an older record never replaces a
+// newer one; a new epoch (a recreated store) starts a new order.
 // A failed poll is logged and leaves the estate in use as it was (the file, or the last overlay applied) for current();
 // fresh() then rejects (EstateUnverifiedError) until a check succeeds.
 import { indexEstate } from '../../domain/estate/index.js';
@@ -29,7 +30,7 @@ export class OverlaidEstateSource implements EstateSource {
   private lastCheck = Number.NEGATIVE_INFINITY;
   private checking: Promise<void> | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
-  private view: { seq: number; view: DiscoveryView | null } | null = null;
+  private view: { key: string; view: DiscoveryView | null } | null = null;
 
   constructor(
     /** The estate file, as loaded at start-up: the overlay is applied to it, never to an overlaid estate. */
@@ -59,10 +60,10 @@ export class OverlaidEstateSource implements EstateSource {
 
   /** The drift and findings of the record applied now against the file, computed once per record. */
   discoveryView(): DiscoveryView | null {
-    const seq = this.stored?.record.seq ?? -1;
-    if (this.view?.seq !== seq) {
+    const key = this.stored ? `${this.stored.record.epoch}:${this.stored.record.seq}` : '';
+    if (this.view?.key !== key) {
       const facts = this.stored?.record.facts ?? null;
-      this.view = { seq, view: facts ? discoveryView(this.file, facts) : null };
+      this.view = { key, view: facts ? discoveryView(this.file, facts) : null };
     }
     return this.view.view;
   }
@@ -89,9 +90,14 @@ export class OverlaidEstateSource implements EstateSource {
     }
   }
 
-  /** Applies a record read or written by this instance, unless a newer one is applied already. */
+  /**
+   * Applies a record read or written by this instance, unless a newer one of the same history is applied already.
+   * A record of another epoch (the store was emptied or recreated) is taken as it comes: should a late read of the old
+   * history win that race, the next poll sees the store's version differ from the one held and loads the new again.
+   */
   adopt(stored: StoredDiscovery): void {
-    if (this.stored !== null && stored.record.seq <= this.stored.record.seq) return;
+    const held = this.stored?.record;
+    if (held !== undefined && held.epoch === stored.record.epoch && stored.record.seq <= held.seq) return;
     this.stored = stored;
     const overlay = stored.record.overlay;
     const json = JSON.stringify(overlay);

@@ -39,6 +39,12 @@ export interface DiscoveryFailure {
 export interface DiscoveryRecord {
   /** Increases by one with every write: an instance never goes back to an older record it may read late. */
   readonly seq: number;
+  /**
+   * Names one history of records: drawn when a store holds no record (new, or emptied and recreated) and carried by
+   * every later write. `seq` orders records of one epoch only — a recreated store starts again at 1, and an instance
+   * that held seq 40 of the old epoch must still take the new history's records ('' for records written before).
+   */
+  readonly epoch: string;
   /** The facts of every subscription read so far, each from its latest read (null until a run succeeds). */
   readonly facts: DiscoveryFacts | null;
   /** Subscription → when its latest read began (ISO): a change before it is in the facts; a later read wins. */

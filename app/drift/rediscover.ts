@@ -7,6 +7,7 @@
 //   since it began, so a long scheduled run finishing after a quick post-failover run cannot put the old roles back.
 // - A conflict (another instance wrote in between) re-reads the record and merges again; the read from Azure is not
 //   repeated.
+import { randomBytes } from 'node:crypto';
 import { overlayFrom } from '../../domain/discovery/drift.js';
 import type { DiscoveryFacts } from '../../domain/discovery/facts.js';
 import { decideDiscovery } from '../../domain/discovery/findings.js';
@@ -44,6 +45,9 @@ const MAX_SAVE_ATTEMPTS = 6;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** A new history of records: the store held none (see DiscoveryRecord.epoch). */
+const newEpoch = (): string => randomBytes(8).toString('hex');
+
 /** Subscriptions of this read that no later read has replaced (a read newer than ours began after ours began). */
 function newerThan(record: DiscoveryRecord | null, subscriptions: readonly string[], startedAt: string): string[] {
   return subscriptions.filter((s) => (record?.gatheredAt[s] ?? '') <= startedAt);
@@ -60,6 +64,7 @@ function nextRecord(previous: DiscoveryRecord | null, fresh: DiscoveryFacts, req
   const triggers = request.triggers ?? [];
   return {
     seq: (previous?.seq ?? 0) + 1,
+    epoch: previous?.epoch ?? newEpoch(),
     facts,
     gatheredAt,
     overlay: overlayFrom(deps.file, decideDiscovery(facts), finishedAt, previous?.overlay ?? null),
@@ -108,6 +113,7 @@ async function recordFailure(deps: RediscoverDeps, request: RediscoverRequest, s
       const previous = stored?.record ?? null;
       const record: DiscoveryRecord = {
         seq: (previous?.seq ?? 0) + 1,
+        epoch: previous?.epoch ?? newEpoch(),
         facts: previous?.facts ?? null,
         gatheredAt: previous?.gatheredAt ?? {},
         overlay: previous?.overlay ?? null,

@@ -9,6 +9,11 @@ export class MemoryDiscoveryStore implements DiscoveryStore {
   /** Test helper: loads served (a poll that finds the version unchanged must not load). */
   loads = 0;
 
+  /** Test helper: the table deleted and recreated — nothing stored; versions never repeat, as a new table's ETags. */
+  drop(): void {
+    this.row = null;
+  }
+
   async version(): Promise<string | null> {
     return this.row?.version ?? null;
   }

@@ -21,6 +21,7 @@ export function factsOfSize(servers: number): DiscoveryFacts {
 export function discoveryRecord(seq: number, facts: DiscoveryFacts | null = factsOfSize(2)): DiscoveryRecord {
   return {
     seq,
+    epoch: 'e-contract',
     facts,
     gatheredAt: { [SUB]: '2026-12-06T03:00:00.000Z' },
     overlay: facts ? { discoveredAt: '2026-12-06T03:00:05.000Z', protectors: { orders: [{ resourceId: server(1), role: 'primary', principalId: null }, { resourceId: server(0), role: 'secondary', principalId: 'p' }] } } : null,

@@ -128,6 +128,28 @@ describe('rediscover', () => {
     expect(rolesOf(b.source.current().estate, 'orders-sql')['sql-orders-wus']).toBe('primary');
   });
 
+  it('a recreated store starts a new history: its seq 1 replaces the seq 3 every instance held', async () => {
+    const w = world();
+    const a = w.instance(5_000);
+    const b = w.instance(5_000);
+    for (let i = 0; i < 3; i++) await a.run({ reason: 'schedule', kind: 'full', subscriptions: [SUB_A, SUB_B] });
+    await b.source.refresh();
+    expect(b.source.discovery()?.record.seq).toBe(3);
+    const oldEpoch = b.source.discovery()?.record.epoch;
+    w.store.drop();
+    w.azure.options = { primary: { 'orders-sql': ORDERS.wus } };
+    w.tick(1_000);
+    await a.run({ reason: 'activity-log', kind: 'targeted', subscriptions: [SUB_A] });
+    expect(a.source.discovery()?.record).toMatchObject({ seq: 1 });
+    expect(a.source.discovery()?.record.epoch).not.toBe(oldEpoch);
+    expect(rolesOf(a.source.current().estate, 'orders-sql')['sql-orders-wus']).toBe('primary');
+    w.tick(5_000);
+    expect(rolesOf((await b.source.fresh()).estate, 'orders-sql')['sql-orders-wus']).toBe('primary');
+    // Later writes of the new history go on from it.
+    await a.run({ reason: 'schedule', kind: 'full', subscriptions: [SUB_A, SUB_B] });
+    expect(a.source.discovery()?.record.seq).toBe(2);
+  });
+
   it('a store that cannot be read leaves the estate in use as it was, but fresh() refuses to vouch for it until a check succeeds', async () => {
     const w = world();
     const a = w.instance();

@@ -106,7 +106,7 @@ export async function dispatchPending(deps: AlertDeps): Promise<DispatchResult> 
   const result: DispatchResult = { sent: 0, deferred: 0, failed: 0 };
   // Nowhere to send: claim nothing as sent. The alerts stay pending; health reports them as undelivered.
   if (deps.notifiers.length === 0) return result;
-  const candidates = await deps.ledger.pending(DISPATCH_BATCH);
+  const candidates = await deps.ledger.pending(DISPATCH_BATCH, deps.notifiers.map((n) => n.channel));
   if (candidates.length === 0) return result;
   const owner = deps.owner ?? DISPATCHER_ID;
   const leaseAt = (await sharedLeaseClock(deps.leaseClock, deps.clock)).now();

@@ -132,8 +132,11 @@ export interface AlertLedger {
   /** Inserts when absent; returns false when the key was already claimed (by this or another instance). */
   claim(record: AlertRecord): Promise<boolean>;
   update(key: string, patch: AlertPatch): Promise<void>;
-  /** Records not yet sent, oldest first: the dispatcher's work list after a restart. */
-  pending(limit?: number): Promise<AlertRecord[]>;
+  /**
+   * Records not yet sent, oldest first: the dispatcher's work list after a restart. With `channels`, up to `limit` per
+   * channel among those still pending on it (app/alertOrder.ts pendingSelection), so no channel starves another.
+   */
+  pending(limit?: number, channels?: readonly string[]): Promise<AlertRecord[]>;
   /** Heads of every pending alert, and of the failed ones created at or after `failedSince` (ISO), oldest first. */
   undelivered(failedSince: string): Promise<AlertHead[]>;
   /**

@@ -7,7 +7,7 @@ import { mapLimit } from '../../app/concurrency.js';
 import type { AlertKind, AlertMessage } from '../../domain/alerts/message.js';
 import { entityBytes, fitsInEntity, fromChunkProperties, MAX_ENTITY_BYTES, asciiJson, toChunkProperties, truncateText } from './chunks.js';
 import { openTable, type LazyTable, type TableConnection } from './connection.js';
-import { oldestFirst } from '../../app/alertOrder.js';
+import { oldestFirst, pendingSelection } from '../../app/alertOrder.js';
 import { CorruptEntityError, EntityTooLargeError, statusOf } from './errors.js';
 import { encodeKey } from './keys.js';
 import { leasePendingRow } from './lease.js';
@@ -109,21 +109,17 @@ export class TableAlertLedger implements AlertLedger {
     return text;
   }
 
-  async pending(limit = DEFAULT_PENDING_LIMIT): Promise<AlertRecord[]> {
+  async pending(limit = DEFAULT_PENDING_LIMIT, channels?: readonly string[]): Promise<AlertRecord[]> {
     if (limit <= 0) return [];
     const client = await this.table.ready();
     // Table Storage returns rows in key order, not time order: read the small index columns of every pending
-    // record, sort, then fetch only the first `limit` in full.
-    const heads: { key: string; createdAt: string }[] = [];
+    // record (with the per-channel delivery map), select, then fetch only the selected in full.
+    const heads: AlertHead[] = [];
     const filter = odata`PartitionKey eq ${PARTITION} and status eq ${'pending'}`;
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['key', 'createdAt'] } })) {
-      if (typeof e.key !== 'string' || typeof e.createdAt !== 'string') {
-        throw new CorruptEntityError(this.table.name, PARTITION, e.rowKey ?? '?', 'pending alert without key or createdAt');
-      }
-      heads.push({ key: e.key, createdAt: e.createdAt });
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['key', 'createdAt', 'status', 'attempts', 'channels'] } })) {
+      heads.push(this.headOf(e, e.rowKey ?? '?'));
     }
-    heads.sort(oldestFirst);
-    const records = await mapLimit(heads.slice(0, limit), READ_CONCURRENCY, (h) => this.get(h.key));
+    const records = await mapLimit(pendingSelection(heads, limit, channels), READ_CONCURRENCY, (h) => this.get(h.key));
     // A record sent between the query and the read is no longer pending.
     return records.filter((r): r is AlertRecord => r !== null && r.status === 'pending');
   }

@@ -2,7 +2,7 @@
 // exactly like the Table adapter (both pass test/contracts/alertLedger).
 import type { AlertHead, AlertLedger, AlertPatch, AlertRecord, ChannelDelivery } from '../ports.js';
 import { truncate } from './truncate.js';
-import { oldestFirst } from '../alertOrder.js';
+import { oldestFirst, pendingSelection } from '../alertOrder.js';
 
 /** Same bounds as adapters/tables/alertLedger.ts. */
 export const LAST_ERROR_MAX_CHARS = 4_000;
@@ -47,12 +47,8 @@ export class MemoryAlertLedger implements AlertLedger {
     });
   }
 
-  async pending(limit = DEFAULT_PENDING_LIMIT): Promise<AlertRecord[]> {
-    return [...this.records.values()]
-      .filter((r) => r.status === 'pending')
-      .sort(oldestFirst)
-      .slice(0, Math.max(0, limit))
-      .map((r) => structuredClone(r));
+  async pending(limit = DEFAULT_PENDING_LIMIT, channels?: readonly string[]): Promise<AlertRecord[]> {
+    return pendingSelection([...this.records.values()].filter((r) => r.status === 'pending'), limit, channels).map((r) => structuredClone(r));
   }
 
   async undelivered(failedSince: string): Promise<AlertHead[]> {

@@ -107,6 +107,21 @@ describe('dispatch per channel', () => {
     expect([email.sent.length, webhook.sent.length]).toEqual([1, 1]);
   });
 
+  it('a channel that keeps failing does not starve another: 600 alerts with the webhook down, the email delivers every one', async () => {
+    const email = new FakeChannel('email');
+    const webhook = new FakeChannel('webhook', () => http503());
+    const { deps, advance } = rig([email, webhook]);
+    const incidents = Array.from({ length: 600 }, (_, i) => incident(`/subscriptions/s/resourcegroups/rg/providers/microsoft.sql/servers/sql-${String(i).padStart(3, '0')}`, 'vault_deleted', `p-${i}`));
+    await claimTransitions(deps, incidents);
+    await dispatchPending(deps);
+    advance(30_000);
+    await dispatchPending(deps);
+    // More alerts than one batch (500) stay pending on the webhook, yet the email got past them to the newest.
+    expect(email.members().sort()).toEqual(incidents.map((i) => i.member).sort());
+    expect(webhook.sent).toEqual([]);
+    expect((await deps.ledger.pending(1000)).length).toBe(600);
+  });
+
   it('a dispatcher that dies mid-webhook: the next one (after its lease) sends only the webhook, not the email again', async () => {
     const email = new FakeChannel('email');
     let release: (e: Error) => void = () => undefined;

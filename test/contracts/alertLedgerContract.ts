@@ -71,6 +71,21 @@ export function alertLedgerContract(name: string, makeLedger: () => AlertLedger 
       expect((await ledger.pending())[1]).toStrictEqual(alert('a', { createdAt: '2025-01-01T00:00:00.000Z' }));
     });
 
+    it('per channel: up to the limit of those still pending on each channel (absent from the map counts as pending), oldest first', async () => {
+      const ledger = await makeLedger();
+      const at = (d: number) => `2025-01-0${d}T00:00:00.000Z`;
+      const both = { email: { status: 'pending' as const, attempts: 0 }, webhook: { status: 'pending' as const, attempts: 0 } };
+      const webhookOnly = { email: { status: 'sent' as const, attempts: 1 }, webhook: { status: 'pending' as const, attempts: 3 } };
+      await ledger.claim(alert('w1', { createdAt: at(1), channels: webhookOnly }));
+      await ledger.claim(alert('w2', { createdAt: at(2), channels: webhookOnly }));
+      await ledger.claim(alert('b3', { createdAt: at(3), channels: both }));
+      await ledger.claim(alert('n4', { createdAt: at(4), channels: { webhook: { status: 'failed', attempts: 120 } } }));
+      expect((await ledger.pending(2, ['email'])).map((r) => r.key)).toEqual(['b3', 'n4']);
+      expect((await ledger.pending(1, ['email', 'webhook'])).map((r) => r.key)).toEqual(['w1', 'b3']);
+      expect((await ledger.pending(2)).map((r) => r.key)).toEqual(['w1', 'w2']);
+      expect(await ledger.pending(0, ['email'])).toEqual([]);
+    });
+
     it('updates status, attempts and lastError; a patch without lastError keeps the last one', async () => {
       const ledger = await makeLedger();
       await ledger.claim(alert('k1'));

@@ -32,6 +32,8 @@ export interface AlertDeps {
   readonly owner?: string;
   /** Ledger calls in flight at once (default 16): 500 incidents opening together must not open 500 connections. */
   readonly concurrency?: number;
+  /** How long an alert may wait undelivered before it is given up (default MAX_PENDING_MS). */
+  readonly maxPendingMs?: number;
 }
 
 /** How long a dispatcher may hold an alert while sending it (an ACS send polls until accepted). */
@@ -39,6 +41,13 @@ const LEASE_MS = 120_000;
 const DEFAULT_CONCURRENCY = 16;
 /** Alerts one dispatch takes from the ledger; the rest wait for the next. */
 const DISPATCH_BATCH = 500;
+/**
+ * An alert still undelivered a day after its transition is given up (failed, 'expired'): it is about a deadline 10
+ * minutes out, so a day late it only misleads — and with no channel configured for months the pending list, scanned
+ * by every dispatch and health check, would otherwise grow without end. Health still counts it as undelivered
+ * (failed) for its window, and the incident itself stays on the board.
+ */
+export const MAX_PENDING_MS = 24 * 3_600_000;
 
 const fanOut = (deps: AlertDeps): number => deps.concurrency ?? DEFAULT_CONCURRENCY;
 
@@ -82,6 +91,8 @@ export interface DispatchResult {
   deferred: number;
   /** Alerts a channel failed this time (retried later, or given up after maxAttempts). */
   failed: number;
+  /** Alerts given up now for being undelivered longer than maxPendingMs. */
+  expired?: number;
 }
 
 /** Where one leased alert stands during a dispatch; written back after each channel's answer. */
@@ -101,15 +112,34 @@ export function overallStatus(configured: readonly string[], channels: Readonly<
   return states.every((s) => s === 'sent') ? 'sent' : 'failed';
 }
 
+/** Gives up alerts undelivered for too long: each leased first, so none is marked failed while another dispatcher sends it. */
+async function expire(deps: AlertDeps, records: readonly AlertRecord[], owner: string, leaseAt: number): Promise<number> {
+  const done = await mapLimit(records, fanOut(deps), async (r) => {
+    if (!(await deps.ledger.lease(r.key, owner, leaseAt, leaseAt + LEASE_MS))) return false;
+    const reason = `expired: undelivered since ${r.createdAt}`;
+    const channels = Object.fromEntries(Object.entries(r.channels).map(([c, d]) => [c, d.status === 'pending' ? { ...d, status: 'failed' as const, lastError: reason } : d]));
+    await deps.ledger.update(r.key, { status: 'failed', attempts: r.attempts, lastError: reason, channels });
+    return true;
+  });
+  const n = done.filter(Boolean).length;
+  if (n > 0) deps.log.warn({ alerts: n, maxPendingMs: deps.maxPendingMs ?? MAX_PENDING_MS }, 'alerts undelivered for too long were given up (failed: expired)');
+  return n;
+}
+
 /** Sends pending alerts, grouped by root cause; per channel, one message per group to each channel not yet delivered. */
 export async function dispatchPending(deps: AlertDeps): Promise<DispatchResult> {
   const result: DispatchResult = { sent: 0, deferred: 0, failed: 0 };
-  // Nowhere to send: claim nothing as sent. The alerts stay pending; health reports them as undelivered.
-  if (deps.notifiers.length === 0) return result;
-  const candidates = await deps.ledger.pending(DISPATCH_BATCH, deps.notifiers.map((n) => n.channel));
-  if (candidates.length === 0) return result;
+  // Nowhere to send: claim nothing as sent. The alerts stay pending (health reports them as undelivered) until they expire.
+  const all = await deps.ledger.pending(DISPATCH_BATCH, deps.notifiers.length > 0 ? deps.notifiers.map((n) => n.channel) : undefined);
+  if (all.length === 0) return result;
   const owner = deps.owner ?? DISPATCHER_ID;
   const leaseAt = (await sharedLeaseClock(deps.leaseClock, deps.clock)).now();
+  const expiredBefore = leaseAt - (deps.maxPendingMs ?? MAX_PENDING_MS);
+  const isExpired = (r: AlertRecord): boolean => Date.parse(r.createdAt) < expiredBefore;
+  const expired = await expire(deps, all.filter(isExpired), owner, leaseAt);
+  if (expired > 0) result.expired = expired;
+  const candidates = all.filter((r) => !isExpired(r));
+  if (deps.notifiers.length === 0 || candidates.length === 0) return result;
   // Only alerts this dispatcher leased are grouped and sent: never the same alert by two dispatchers at once.
   const leased = await mapLimit(candidates, fanOut(deps), (r) => deps.ledger.lease(r.key, owner, leaseAt, leaseAt + LEASE_MS));
   const progress = new Map<string, Progress>(

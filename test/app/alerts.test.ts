@@ -4,7 +4,7 @@
 // in flight bounded — on the in-memory fake and on Table Storage (Azurite).
 import { describe, expect, it } from 'vitest';
 import { alertHealth } from '../../app/alertHealth.js';
-import { claimTransitions, dispatchPending, type AlertDeps } from '../../app/alerts.js';
+import { claimTransitions, dispatchPending, MAX_PENDING_MS, type AlertDeps } from '../../app/alerts.js';
 import { FakeClaimClock } from '../../app/fakes/fakeClaimClock.js';
 import { MemoryAlertLedger } from '../../app/fakes/memoryAlertLedger.js';
 import { MemoryRateLimiter } from '../../app/fakes/memoryRateLimiter.js';
@@ -171,6 +171,27 @@ describe('dispatch per channel', () => {
     await claimTransitions(deps, [incident(EUS)]);
     expect(await dispatchPending(deps)).toMatchObject({ sent: 1 });
     expect(email.members()).toEqual([EUS]);
+  });
+
+  it('an alert undelivered for longer than maxPendingMs is given up (failed: expired) — with no channel, and on a channel held back', async () => {
+    const email = new FakeChannel('email');
+    const none = rig([]);
+    const [quiet] = await claimTransitions(none.deps, [incident(EUS)]);
+    none.advance(MAX_PENDING_MS);
+    expect(await dispatchPending(none.deps)).toEqual({ sent: 0, deferred: 0, failed: 0 });
+    none.advance(1);
+    expect(await dispatchPending(none.deps)).toEqual({ sent: 0, deferred: 0, failed: 0, expired: 1 });
+    expect(await none.deps.ledger.get(quiet ?? '')).toMatchObject({ status: 'failed', lastError: 'expired: undelivered since 2026-03-03T02:18:30.000Z' });
+    expect(await none.deps.ledger.pending()).toEqual([]);
+
+    // A channel whose budget never frees: the alert expires there too, its channel marked failed, and nothing is sent.
+    const starved = rig([email], { limiter: { tryTake: async () => false }, maxPendingMs: 60_000 });
+    const [held] = await claimTransitions(starved.deps, [incident(WUS)]);
+    expect(await dispatchPending(starved.deps)).toMatchObject({ deferred: 1 });
+    starved.advance(60_001);
+    expect(await dispatchPending(starved.deps)).toMatchObject({ sent: 0, expired: 1 });
+    expect((await starved.deps.ledger.get(held ?? ''))?.channels['email']).toMatchObject({ status: 'failed', lastError: 'expired: undelivered since 2026-03-03T02:18:30.000Z' });
+    expect(email.sent).toEqual([]);
   });
 
   it('no channel configured: the alert is recorded but never marked sent; health shows it undelivered; a channel added later sends it', async () => {

@@ -65,9 +65,15 @@ describe('Azure Functions registration', () => {
   it('applies the body limit of each route before its handler, as the standalone host does (the Functions host allows 100 MB)', async () => {
     type Handler = (req: unknown) => Promise<{ status: number; jsonBody?: unknown }>;
     const handlerOf = (name: string): Handler => calls['http']?.find(([n]) => n === name)?.[1]['handler'] as Handler;
-    const req = (bytes: number) => ({ method: 'POST', params: { id: 'orders-sql', profile: 'standard' }, query: new URLSearchParams(), headers: new Headers(), arrayBuffer: async () => new ArrayBuffer(bytes) });
+    // As the Functions v4 HttpRequest: a fetch-style stream body; chunked (no Content-Length) unless `declared`.
+    const req = (bytes: number, declared = false) => {
+      const request = new Request('https://func.example/api/x', { method: 'POST', body: new Uint8Array(bytes), headers: declared ? { 'content-length': String(bytes) } : {} });
+      const headers = new Headers(declared ? { 'content-length': String(bytes) } : {});
+      return { method: 'POST', params: { id: 'orders-sql', profile: 'standard' }, query: new URLSearchParams(), headers, body: request.body };
+    };
     // Refused before any service is built (building one would need Table Storage and Redis).
     expect(await handlerOf('startRotation')(req(16 * 1024 + 1))).toEqual({ status: 413, jsonBody: { error: 'body too large' } });
+    expect(await handlerOf('startRotation')(req(16 * 1024 + 1, true))).toEqual({ status: 413, jsonBody: { error: 'body too large' } });
     expect(await handlerOf('itsmWebhook')(req(64 * 1024 + 1))).toEqual({ status: 413, jsonBody: { error: 'body too large' } });
     expect(await handlerOf('eventGrid')(req(1_048_576 + 65_537))).toEqual({ status: 413, jsonBody: { error: 'body too large' } });
   });

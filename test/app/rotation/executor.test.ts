@@ -13,30 +13,13 @@ import type { Estate, InventoryVersion } from '../../../domain/estate/model.js';
 import { buildRotationPlan } from '../../../domain/rotation/plan.js';
 import { newRun, type RotationRun } from '../../../domain/rotation/run.js';
 import { estateFrom } from '../../support/estates.js';
+import { ORDERS_ESTATE, ORDERS_FAILED_OVER, SUB } from './estate.js';
 import { randomBytes } from 'node:crypto';
 import { MemoryCekCatalog } from '../../../app/rewrap/memoryCekCatalog.js';
 import { FakeKeyWrapper } from '../rewrap/support.js';
 import { FakeClaimClock } from '../../../app/fakes/fakeClaimClock.js';
 
-const SUB = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers';
-const estate = estateFrom({
-  vaults: [
-    { name: 'kv-eus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
-    { name: 'kv-wus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
-  ],
-  protectors: [
-    {
-      id: 'orders',
-      kind: 'sql-tde',
-      keyName: 'orders-tde',
-      members: [
-        { role: 'primary', resourceId: `${SUB}/eus`, vault: 'kv-eus' },
-        { role: 'secondary', resourceId: `${SUB}/wus`, vault: 'kv-wus' },
-      ],
-      rotation: { every: 'P90D', strategy: 'import', keySize: 2048 },
-    },
-  ],
-});
+const estate = ORDERS_ESTATE;
 
 /** A gate a fake call waits on until the test opens it. */
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -560,24 +543,7 @@ describe('abandonStep: the queue gives up on a step', () => {
 
 describe('executeStep: a failover during the rotation (I2)', () => {
   it('a switch planned for the secondary stops the run (topology_changed) once that server became primary; nothing is switched', async () => {
-    const flipped = estateFrom({
-      vaults: [
-        { name: 'kv-eus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
-        { name: 'kv-wus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
-      ],
-      protectors: [
-        {
-          id: 'orders',
-          kind: 'sql-tde',
-          keyName: 'orders-tde',
-          members: [
-            { role: 'secondary', resourceId: `${SUB}/eus`, vault: 'kv-eus' },
-            { role: 'primary', resourceId: `${SUB}/wus`, vault: 'kv-wus' },
-          ],
-          rotation: { every: 'P90D', strategy: 'import', keySize: 2048 },
-        },
-      ],
-    });
+    const flipped = ORDERS_FAILED_OVER;
     let inUse = fixedEstate(estate);
     const switched: string[] = [];
     const keys = new FakeKeys(['kv-eus', 'kv-wus']);

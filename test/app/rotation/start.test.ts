@@ -12,27 +12,9 @@ import type { RotationKeys } from '../../../app/rotation/ports.js';
 import { ABANDONED_LOCK_MS, startRotation, type StartDeps } from '../../../app/rotation/start.js';
 import type { InventoryVersion } from '../../../domain/estate/model.js';
 import type { RotationRun } from '../../../domain/rotation/run.js';
-import { estateFrom } from '../../support/estates.js';
+import { ORDERS_ESTATE } from './estate.js';
 
-const SUB = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers';
-const estate = estateFrom({
-  vaults: [
-    { name: 'kv-eus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
-    { name: 'kv-wus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
-  ],
-  protectors: [
-    {
-      id: 'orders',
-      kind: 'sql-tde',
-      keyName: 'orders-tde',
-      members: [
-        { role: 'primary', resourceId: `${SUB}/eus`, vault: 'kv-eus' },
-        { role: 'secondary', resourceId: `${SUB}/wus`, vault: 'kv-wus' },
-      ],
-      rotation: { every: 'P90D', strategy: 'import', keySize: 2048 },
-    },
-  ],
-});
+const estate = ORDERS_ESTATE;
 
 const version = (n: number, thumbprint: string): InventoryVersion => ({ version: n.toString(16).padStart(32, '0'), thumbprint, enabled: true, exp: null, nbf: null, created: n, kty: 'RSA', size: 2048, tags: {} });
 const OLD = 'o'.repeat(43);

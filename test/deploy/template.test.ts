@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { configSchema, loadConfig } from '../../hosts/config.js';
 import { functionsConfigOf } from '../../hosts/composition.js';
+import { normaliseEventGridEvent } from '../../domain/normalise/index.js';
 import { at, parseBicep, stripComments, text, type BicepFile, type BicepValue } from './bicepSubset.js';
 import {
   declaration,
@@ -296,6 +297,19 @@ describe('the resources the service depends on', () => {
     expect(text(at(subs?.body, 'params.activityHubName'))).toBe('core.outputs.activityHubName');
     expect(template.sources.get('modules/core.bicep')).toMatch(/^output auditHubName string = auditHub\.name$/m);
     expect(template.sources.get('modules/core.bicep')).toMatch(/^output activityHubName string = activityHub\.name$/m);
+  });
+
+  it('subscribes each vault\'s Event Grid topic to the registered function, for the event types the service reads', () => {
+    const vault = template.files.get('modules/vaultAccess.bicep');
+    const sub = declaration(vault, 'Microsoft.EventGrid/systemTopics/eventSubscriptions')[0];
+    const types = at(sub?.body, 'properties.filter.includedEventTypes');
+    const list = types?.kind === 'array' ? types.items.map((t) => text(t) ?? '') : [];
+    expect(list.length).toBeGreaterThan(0);
+    const event = (eventType: string): unknown => ({ id: '1', eventType, eventTime: '2026-03-03T03:00:00Z', subject: 'k', data: {} });
+    expect(normaliseEventGridEvent(event('Microsoft.KeyVault.SecretNewVersionCreated'))).toMatchObject({ reason: 'untracked event type' });
+    for (const t of list) expect(normaliseEventGridEvent(event(t)), t).not.toMatchObject({ reason: 'untracked event type' });
+    const registered = /app\.eventGrid\('(\w+)'/.exec(readFileSync(`${root}functions/index.ts`, 'utf8'))?.[1];
+    expect(template.sources.get('main.bicep')).toContain(`/functions/${registered ?? '?'}'`);
   });
 
   it('creates ACS Email, Application Insights on a workspace, and the worker Container App', () => {

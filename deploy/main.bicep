@@ -52,6 +52,8 @@ param functionPlanSku string = 'P0v3'
 param acsDataLocation string = 'United States'
 
 var vaultSubscriptions = [for id in protectorVaultIds: split(id, '/')[2]]
+// A skipped module's scope is still evaluated: without a registry, a harmless stand-in id keeps split() in range.
+var registryParts = split(empty(containerRegistryId) ? '/subscriptions/${subscription().subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.ContainerRegistry/registries/none' : containerRegistryId, '/')
 var serverSubscriptions = [for id in sqlServerIds: split(id, '/')[2]]
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -79,9 +81,9 @@ module ids 'modules/identities.bicep' = {
 
 module registryAccess 'modules/registryAccess.bicep' = if (!empty(containerRegistryId)) {
   name: 'keysteward-registry'
-  scope: resourceGroup(split(containerRegistryId, '/')[2], split(containerRegistryId, '/')[4])
+  scope: resourceGroup(registryParts[2], registryParts[4])
   params: {
-    registryName: last(split(containerRegistryId, '/'))
+    registryName: last(registryParts)
     principals: ids.outputs.principals
   }
 }
@@ -102,7 +104,7 @@ module core 'modules/core.bicep' = {
     eventHubPartitions: eventHubPartitions
     estateFileContent: estateFileContent
     workerImage: workerImage
-    containerRegistryServer: empty(containerRegistryId) ? '' : '${last(split(containerRegistryId, '/'))}${environment().suffixes.acrLoginServer}'
+    containerRegistryServer: empty(containerRegistryId) ? '' : '${last(registryParts)}${environment().suffixes.acrLoginServer}'
     discoverySubscriptionIds: watchedSubscriptionIds
     alertTo: alertTo
     functionPlanSku: functionPlanSku
@@ -147,7 +149,7 @@ module subscriptions 'modules/subscriptionAccess.bicep' = [for (subscriptionId, 
   }
 }]
 
-output resourceGroup string = group.name
+output groupName string = group.name
 output functionAppName string = core.outputs.functionAppName
 output functionAppUrl string = 'https://${core.outputs.functionAppHostName}'
 output workerAppName string = core.outputs.workerAppName

@@ -35,7 +35,8 @@ resource auditToEventHubs 'Microsoft.Insights/diagnosticSettings@2021-05-01-prev
 
 resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = if (!empty(eventGridFunctionId)) {
   name: 'evgt-${vaultName}-keysteward'
-  location: resourceGroup().location
+  // A system topic lives where its source does.
+  location: vault.location
   properties: {
     source: vault.id
     topicType: 'Microsoft.KeyVault.vaults'

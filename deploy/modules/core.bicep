@@ -77,7 +77,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
-// ---------------------------------------------------------------- storage: keysteward's tables, the Functions host
+// ---------------------------------------------------------------- storage: keysteward's tables, the Functions host's blobs
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: storageName
@@ -93,17 +93,6 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     supportsHttpsTrafficOnly: true
     defaultToOAuthAuthentication: true
   }
-}
-
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
-  parent: storage
-  name: 'default'
-}
-
-// The standalone host's Event Hubs checkpoints (CHECKPOINT_CONTAINER), when it is run instead of the Function App.
-resource checkpoints 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobService
-  name: 'keysteward-checkpoints'
 }
 
 // ---------------------------------------------------------------- Event Hubs: Key Vault AuditEvent and activity log

@@ -329,6 +329,18 @@ describe('the resources the service depends on', () => {
   });
 });
 
+describe('deploy/main.parameters.example.json', () => {
+  it('names only parameters of main.bicep, and every one without a default but the estate (its own file, README)', () => {
+    const example = JSON.parse(readFileSync(`${root}deploy/main.parameters.example.json`, 'utf8')) as { parameters: Record<string, unknown> };
+    const src = stripComments(template.sources.get('main.bicep') ?? '');
+    const params = [...src.matchAll(/^param[ \t]+(\w+)[ \t]+\w+([ \t]*=.*)?$/gm)].map((m) => ({ name: m[1] ?? '', required: m[2] === undefined }));
+    expect(params.map((p) => p.name).sort()).toEqual([...(template.files.get('main.bicep')?.params ?? [])].sort());
+    expect(Object.keys(example.parameters).filter((k) => !params.some((p) => p.name === k))).toEqual([]);
+    const missing = params.filter((p) => p.required && !(p.name in example.parameters)).map((p) => p.name);
+    expect(missing).toEqual(['estateFileContent']);
+  });
+});
+
 describe('the Bicep subset reader', () => {
   it('reads nested objects, arrays, interpolated strings with quotes inside, conditions and comments', () => {
     const f = parseBicep(

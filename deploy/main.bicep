@@ -8,7 +8,7 @@
 // policy, hubs, diagnostic settings) and fails when the template and the README's table drift apart.
 targetScope = 'subscription'
 
-@description('Short name used in every resource name (letters, digits, dashes).')
+@description('Short name used in every resource name: lowercase letters, digits, dashes (Container Apps and storage accept no capitals).')
 @minLength(3)
 @maxLength(12)
 param name string = 'keysteward'

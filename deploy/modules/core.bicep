@@ -24,7 +24,7 @@ param storageSku string
 @description('Azure Cache for Redis SKU (Standard or Premium; Premium adds AOF persistence).')
 param redisSku object
 
-@description('Event Hubs partitions per hub (the Function App scales out to one instance per partition).')
+@description('Event Hubs partitions per hub (the most Function App instances that can read one hub at once).')
 param eventHubPartitions int
 
 @description('The estate file as JSON, mounted into the worker container at /etc/keysteward/estate.json.')

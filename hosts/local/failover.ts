@@ -1,7 +1,8 @@
 // How to simulate a failover on the local ARM emulator by hand: the request @azure/arm-sql's
 // `failoverGroups.beginFailover` sends (POST on the secondary that becomes primary), with a bearer token of the demo
 // operator (an unsigned local token: the emulators' only kind). `npm start` prints it as a curl command; the tests
-// send the same request.
+// send the same request. The token is no secret: it is unsigned, only the local emulators accept it, and anyone on
+// the machine can mint the same; nothing in Azure would.
 import { LocalEmulatorCredential } from '../../adapters/azure/localCredential.js';
 import { LOCAL_ADMIN } from './seed.js';
 

@@ -149,6 +149,9 @@ export async function benchDiscover(): Promise<DiscoverBench> {
   const one = await runOnce(1);
   const two = await runOnce(2);
   const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
+  // Twice the estate must cost about twice the calls (pages and the per-subscription listings make it not exactly 2);
+  // a per-pair read (quadratic) would give ~4. Fail loudly rather than print a figure that hides it.
+  if (two.armCalls > 2.5 * one.armCalls) throw new Error(`discover: ARM calls grew ${ratio(two.armCalls, one.armCalls)}× for 2× the estate (${one.armCalls} → ${two.armCalls}): not linear`);
   return {
     resourcesPerSec: one.resourcesPerSec,
     armCalls: one.armCalls,

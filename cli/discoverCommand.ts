@@ -7,14 +7,12 @@ import { existsSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { discover } from '../app/discovery/discover.js';
+import { discoverEstateDraft, type DiscoveredDraft } from '../app/discovery/estateDraft.js';
 import { ArmCredentialError } from '../adapters/arm/index.js';
 import { EstateFileError, loadEstateDocument } from '../adapters/files/estateFile.js';
 import { renderEstate, type EstateFormat } from '../adapters/files/estateYaml.js';
 import { diffEstates } from '../domain/discovery/docDiff.js';
-import { discoveredEstateDoc } from '../domain/discovery/estateDoc.js';
-import { mergeEstate, type MergeReport } from '../domain/discovery/merge.js';
-import { estateSchema, type EstateInput } from '../domain/estate/schema.js';
+import type { EstateInput } from '../domain/estate/schema.js';
 import { ConfigError, loadDiscoveryConfig } from '../hosts/config.js';
 import { createDiscoveryServices } from '../hosts/discovery.js';
 import { progressLine, summaryTable } from './discoverReport.js';
@@ -92,9 +90,9 @@ export async function runDiscover(o: DiscoverOptions): Promise<void> {
   const services = createDiscoveryServices(config);
 
   const started = performance.now();
-  let result;
+  let found: DiscoveredDraft;
   try {
-    result = await discover(
+    found = await discoverEstateDraft(
       {
         arm: services.arm,
         keys: services.keys,
@@ -105,6 +103,7 @@ export async function runDiscover(o: DiscoverOptions): Promise<void> {
         },
       },
       subscriptions.length > 0 ? { subscriptions } : {},
+      file && o.merge ? { doc: file, name: basename(o.merge) } : null,
     );
   } catch (err) {
     if (!(err instanceof ArmCredentialError)) throw err;
@@ -113,13 +112,7 @@ export async function runDiscover(o: DiscoverOptions): Promise<void> {
     return;
   }
   const seconds = (performance.now() - started) / 1000;
-
-  let draft = discoveredEstateDoc(result.estate, result.facts);
-  let merge: MergeReport | null = null;
-  if (file && o.merge) ({ draft, report: merge } = mergeEstate(file, draft, basename(o.merge)));
-  // The document is valid by construction; checked again so a defect can never write an estate the service refuses.
-  const check = estateSchema.safeParse(draft.doc);
-  if (!check.success) throw new Error(`discover built an invalid estate: ${check.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const { result, draft, merge } = found;
 
   if (o.dryRun) {
     const lines = diffEstates(await previous(o, file), draft.doc);

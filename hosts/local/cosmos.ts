@@ -27,6 +27,8 @@ export interface LocalCosmos {
   readonly estatePath: string;
   /** App settings the estate names (account keys), for the host's `settings`. */
   readonly settings: ReadonlyMap<string, string>;
+  /** The client encryption keys seeded, by account (resource id): what ARM lists for the account's databases. */
+  readonly clientEncryptionKeys: ReadonlyMap<string, ReadonlyArray<{ readonly database: string; readonly id: string; readonly keyWrapUri: string }>>;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ async function publicKeyOf(kv: KeyVaultEmulator, vault: string, key: string, ver
 
 export async function startLocalCosmos(kv: KeyVaultEmulator, estate: Estate, seeded: SeededVersions, cert: DevCertificate, estatePath: string): Promise<LocalCosmos> {
   const databases: Array<{ id: string; clientEncryptionKeys: SeedCek[] }> = [];
+  const byAccount = new Map<string, Array<{ database: string; id: string; keyWrapUri: string }>>();
   for (const p of estate.protectors) {
     if (p.kind !== 'cosmos-always-encrypted' || !p.alwaysEncrypted) continue;
     const vault = p.members[0]?.vault ?? '';
@@ -63,6 +66,8 @@ export async function startLocalCosmos(kv: KeyVaultEmulator, estate: Estate, see
         }
       });
       databases.push({ id: db, clientEncryptionKeys });
+      const account = p.members[0]?.resourceId ?? '';
+      byAccount.set(account, [...(byAccount.get(account) ?? []), ...clientEncryptionKeys.map((k) => ({ database: db, id: k.id, keyWrapUri: kid }))]);
     }
   }
   const emulator = await startCosmosEmulator({ cert: { cert: cert.certPem, key: cert.keyPem }, databases, aadMetadataWrites: 'refused' });
@@ -89,6 +94,7 @@ export async function startLocalCosmos(kv: KeyVaultEmulator, estate: Estate, see
     emulator,
     estatePath: derived,
     settings,
+    clientEncryptionKeys: byAccount,
     close: async () => {
       await emulator.close();
       await rm(dir, { recursive: true, force: true });

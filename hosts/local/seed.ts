@@ -31,7 +31,8 @@ export async function seedVaults(kv: KeyVaultEmulator, estate: Estate): Promise<
   const seeded: SeededVersions = new Map();
   for (const vault of estate.vaults.keys()) {
     kv.grant(vault, LOCAL_ADMIN.oid, 'all');
-    kv.grant(vault, LOCAL_SERVICE_PRINCIPAL.oid, [...ROTATION_PERMISSIONS]);
+    // …and, for discovery, reading each key's rotation policy (Key Vault Reader's part of it).
+    kv.grant(vault, LOCAL_SERVICE_PRINCIPAL.oid, [...ROTATION_PERMISSIONS, 'getrotationpolicy']);
   }
   for (const protector of estate.protectors) {
     const vaults = [...new Set(protector.members.map((m) => m.vault))];

@@ -18,6 +18,7 @@ import { connectRedisForLocal, type LocalRedis } from './redis.js';
 import { seedVaults } from './seed.js';
 import { startLocalArmSql } from './armSql.js';
 import { startLocalCosmos } from './cosmos.js';
+import { discoverLocalEstate, type LocalDiscovery } from './discoverEstate.js';
 import type { CosmosEmulator } from '../../emulators/cosmos/index.js';
 import type { ActivityRecord, ArmEmulator } from '../../emulators/arm/index.js';
 import type { DiscoveryPort } from '../../app/drift/ports.js';
@@ -25,7 +26,10 @@ import { simulateMemberTraffic, type Traffic } from './traffic.js';
 import { startLocalItsm, type LocalItsm } from './itsm.js';
 
 export interface LocalStackOptions {
+  /** The demo's Azure: what the emulators are seeded with (and, without `overridesPath`, the host's estate file as it is). */
   readonly estatePath: string;
+  /** Build the host's estate by discovery from the ARM emulator, merged with this hand-edits file (`npm start`). */
+  readonly overridesPath?: string;
   /** Host HTTP port; 0 picks a free one. */
   readonly port?: number;
   readonly log?: Logger;
@@ -56,7 +60,13 @@ export interface LocalStack extends Omit<LocalParts, 'env' | 'settings' | 'close
 export const LOCAL_WORKSPACE = 'local-workspace';
 
 export interface LocalPartsOptions {
+  /** The demo's Azure: what the emulators are seeded with (and, without `overridesPath`, the host's estate file as it is). */
   readonly estatePath: string;
+  /**
+   * Build the host's estate by discovery instead: `keysteward discover --merge <overridesPath>` against the ARM
+   * emulator, in process (the same configuration, adapters and merge). `discovery` then says what it found.
+   */
+  readonly overridesPath?: string;
   /** A Redis of the caller's; default the machine's, or one started. */
   readonly redisUrl?: string;
   /** An Azurite of the caller's (it stays the caller's: close() leaves it running); default one started here. */
@@ -85,6 +95,8 @@ export interface LocalParts {
   readonly env: Readonly<Record<string, string>>;
   /** App settings the estate names (the Cosmos account key): a host reads them through `settings`, a process from its environment. */
   readonly settings: ReadonlyMap<string, string>;
+  /** How the estate was discovered, when `overridesPath` asked for it; null when the estate file was used as it is. */
+  readonly discovery: LocalDiscovery | null;
   close(): Promise<void>;
 }
 
@@ -121,18 +133,28 @@ export async function startLocalParts(options: LocalPartsOptions): Promise<Local
     closers.push(() => logAnalytics.close());
 
     const seeded = await seedVaults(kv, given);
-    const armSql = await startLocalArmSql(kv, given, seeded, cert, (records) => options.onActivity?.(records));
-    closers.push(() => armSql.close());
     const cosmos = await startLocalCosmos(kv, given, seeded, cert, options.estatePath);
     closers.push(() => cosmos.close());
-    // The host reads the same estate with its Cosmos endpoints pointing at the emulator.
-    const estate = await loadEstateFile(cosmos.estatePath);
+    const armSql = await startLocalArmSql(kv, given, seeded, cert, cosmos, (records) => options.onActivity?.(records));
+    closers.push(() => armSql.close());
+    // The host's estate: discovered and merged with the hand edits, or the given file with its Cosmos endpoints
+    // pointing at the emulator.
+    let discovery: LocalDiscovery | null = null;
+    if (options.overridesPath !== undefined) {
+      discovery = await discoverLocalEstate({ armEndpoint: armSql.endpoint, overridesPath: options.overridesPath });
+      closers.push(discovery.close);
+    }
+    const estatePath = discovery?.estatePath ?? cosmos.estatePath;
+    const estate = await loadEstateFile(estatePath);
+    // The Cosmos account key, under the name the estate in use gives it.
+    const settings = new Map(cosmos.settings);
+    for (const p of estate.protectors) if (p.alwaysEncrypted?.keySetting) settings.set(p.alwaysEncrypted.keySetting, cosmos.emulator.masterKey);
     const itsm = await startLocalItsm(cert, estate.protectors.find((p) => p.kind === 'sql-tde')?.id ?? estate.protectors[0]?.id ?? 'orders-sql');
     closers.push(() => itsm.close());
 
     const env: Record<string, string> = {
       KEYSTEWARD_MODE: 'local',
-      KEYSTEWARD_ESTATE: cosmos.estatePath,
+      KEYSTEWARD_ESTATE: estatePath,
       STORAGE_CONNECTION_STRING: azurite.connectionString,
       REDIS_URL: redis.url,
       ACS_CONNECTION_STRING: email.connectionString,
@@ -147,7 +169,7 @@ export async function startLocalParts(options: LocalPartsOptions): Promise<Local
       REDIS_KEY_PREFIX: `keysteward-local-${randomUUID().slice(0, 8)}:`,
       ...itsm.env,
     };
-    return { estate, kv, email, logAnalytics, armSql, cosmos: cosmos.emulator, azurite, redis, itsm, env, settings: cosmos.settings, close: closeAll };
+    return { estate, kv, email, logAnalytics, armSql, cosmos: cosmos.emulator, azurite, redis, itsm, env, settings, discovery, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
@@ -159,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const pending: Array<AuditRecord | ActivityRecord> = [];
   const parts = await startLocalParts({
     estatePath: options.estatePath,
+    ...(options.overridesPath !== undefined ? { overridesPath: options.overridesPath } : {}),
     ...(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
     onAudit: (record) => {
       pending.push(record);

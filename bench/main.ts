@@ -2,6 +2,7 @@
 // (DESIGN.md §7). Parts not built yet are omitted.
 import { benchAlertLatency } from './alertLatency.js';
 import { benchIngest } from './ingest.js';
+import { benchTracing } from './tracing.js';
 import { benchRewrap } from './rewrap.js';
 import { benchRotation } from './rotation.js';
 import { benchItsm } from './itsm.js';
@@ -31,6 +32,8 @@ const scaleRun = (): Promise<ScaleBench> => {
 
 const parts: Record<string, () => Promise<unknown> | unknown> = {
   ingest: () => benchIngest(),
+  // Ingestion through the use case with telemetry off and on, same run (`tracing.overhead` = 1 − on/off).
+  tracing: () => benchTracing(),
   alertLatencyMs: () => benchAlertLatency(),
   rewrap: () => benchRewrap(),
   // `--groups N` (default 1000), `--vault-pairs N` (default 3), `--concurrency N` (worker steps at once), `--arm-async`

@@ -11,14 +11,18 @@ import { startTelemetry } from '../adapters/telemetry/setup.js';
 
 const config = loadConfig(process.env);
 // Telemetry starts now; the services (and their Azure SDK clients) are built after it, on the first invocation.
-const telemetry = startTelemetry(config, 'functions');
+// A telemetry set-up that fails (an exporter that cannot load) costs the traces, never the service.
+const telemetry = startTelemetry(config, 'functions').catch((err: unknown) => {
+  process.stderr.write(`keysteward: telemetry not started: ${err instanceof Error ? err.message : String(err)}\n`);
+  return null;
+});
 const services = lazyServices(functionsConfigOf(config), async () => {
   await telemetry;
   return createServices(config);
 });
 // Flush buffered spans and metrics when the Functions host stops this worker.
 app.hook.appTerminate(async () => {
-  await (await telemetry).shutdown();
+  await (await telemetry)?.shutdown();
 });
 
 // Functions camel-cases the first letter of every metadata key (azure-formats.md §5.2).

@@ -13,6 +13,7 @@ export const domainPurityRules = {
     patterns: [
       { group: ['@azure/*'], message: 'domain/ is pure: no Azure SDK imports (DESIGN.md §2).' },
       { group: ['bullmq', 'bullmq/*', 'ioredis', 'ioredis/*'], message: 'domain/ is pure: no queue or Redis imports (DESIGN.md §2).' },
+      { group: ['@opentelemetry/*'], message: 'domain/ is pure: telemetry belongs to app/ and the hosts (app/telemetry.ts).' },
       { group: ['**/adapters/**', '**/app/**', '**/functions/**', '**/cli/**'], message: 'domain/ must not depend on outer layers.' },
     ],
   }],

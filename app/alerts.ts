@@ -9,13 +9,14 @@ import { createHash, randomUUID } from 'node:crypto';
 const DISPATCHER_ID = `dispatcher-${randomUUID()}`;
 import { alertCandidates, DEFAULT_ALERT_POLICY, OPEN_STAGES, stageKey, type AlertPolicy } from '../domain/alerts/policy.js';
 import { groupAlerts, type PendingAlert } from '../domain/alerts/group.js';
-import type { AlertKind } from '../domain/alerts/message.js';
+import type { AlertKind, AlertMessage } from '../domain/alerts/message.js';
 import { renderAlert } from '../domain/alerts/render.js';
 import type { Incident } from '../domain/report.js';
 import { toIso } from '../domain/time.js';
 import { mapLimit } from './concurrency.js';
 import type { AlertLedger, AlertRecord, AlertStatus, ChannelDelivery, Clock, Logger, Notifier, RateLimiter } from './ports.js';
 import { sharedLeaseClock, type ClaimClock } from './claimClock.js';
+import { contextOf, currentTraceparent, inSpan, linkTo, recordAlertLatency, SpanKind } from './telemetry.js';
 
 export interface AlertDeps {
   readonly ledger: AlertLedger;
@@ -69,6 +70,8 @@ async function kindOf(ledger: AlertLedger, incident: Incident, escalation: boole
 /** Claims every not-yet-announced transition of these incidents; returns the keys claimed now. */
 export async function claimTransitions(deps: AlertDeps, incidents: readonly Incident[]): Promise<string[]> {
   const now = deps.clock.now();
+  // The trace that raised the transition (an ingestion batch): its send span joins that trace, whoever sends it.
+  const traceparent = currentTraceparent();
   // Every channel configured now starts pending, so the transition shows where it is still to go.
   const channels = Object.fromEntries(deps.notifiers.map((n) => [n.channel, { status: 'pending' as const, attempts: 0 }]));
   const outcomes = await mapLimit(alertCandidates(incidents, now, deps.policy ?? DEFAULT_ALERT_POLICY), fanOut(deps), async (candidate) => {
@@ -76,7 +79,7 @@ export async function claimTransitions(deps: AlertDeps, incidents: readonly Inci
     const kind = await kindOf(deps.ledger, candidate.incident, candidate.kind === 'escalation');
     if (kind === null) return null;
     const message = renderAlert({ key: candidate.key, kind, incidents: [candidate.incident], to: deps.recipients, now });
-    const fresh = await deps.ledger.claim({ key: candidate.key, message, createdAt: message.createdAt, status: 'pending', attempts: 0, channels });
+    const fresh = await deps.ledger.claim({ key: candidate.key, message, createdAt: message.createdAt, status: 'pending', attempts: 0, channels, ...(traceparent ? { traceparent } : {}) });
     return fresh ? candidate.key : null;
   });
   const claimed = outcomes.filter((k): k is string => k !== null);
@@ -173,22 +176,15 @@ export async function dispatchPending(deps: AlertDeps): Promise<DispatchResult> 
       }
       const groupKey = createHash('sha256').update(group.keys.join('\n')).digest('base64url').slice(0, 32);
       const message = renderAlert({ key: groupKey, kind: group.kind, incidents: group.incidents, to: group.to, now });
-      let outcome: { ok: true } | { ok: false; reason: string };
-      try {
-        await notifier.send(message);
-        outcome = { ok: true };
-        deps.log.info({ alert: groupKey, channel, kind: group.kind, incidents: group.keys.length, subject: message.subject }, 'alert sent');
-      } catch (err) {
-        const reason = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-        outcome = { ok: false, reason };
-        deps.log.error({ alert: groupKey, channel, error: reason }, 'alert send failed on this channel; it is retried alone');
-      }
+      const outcome = await sendTraced(deps, notifier, message, group.kind, members);
       for (const p of members) {
         const before = p.channels[channel] ?? { status: 'pending', attempts: 0 };
         const attempts = before.attempts + 1;
         p.tried = true;
         if (outcome.ok) {
           p.channels[channel] = { ...before, status: 'sent', attempts, sentAt: toIso(now) };
+          const at = transitionAt(p.record);
+          if (at !== null) recordAlertLatency((now - at) / 1000, channel, p.record.message.kind);
         } else {
           p.failed = true;
           p.lastError = `${channel}: ${outcome.reason}`;
@@ -209,4 +205,47 @@ export async function dispatchPending(deps: AlertDeps): Promise<DispatchResult> 
     if (!p.tried && status !== p.record.status) await save(p);
   }
   return result;
+}
+
+/**
+ * One channel's send of one group, in a `keysteward.alert.send` span. Its parent is the trace that raised the group's
+ * first alert (its ledger traceparent), so batch → state write → alert send is one trace even when a later sweep
+ * delivers it; the other alerts' traces, and the dispatch's own, are links. Never throws: a failure is the outcome.
+ */
+async function sendTraced(deps: AlertDeps, notifier: Notifier, message: AlertMessage, kind: AlertKind, members: readonly Progress[]): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const [first, ...rest] = members.map((p) => p.record.traceparent);
+  const links = [...new Set([...rest, currentTraceparent()])].filter((t) => t !== first).flatMap((t) => linkTo(t) ?? []);
+  const attributes = { 'keysteward.alert.channel': notifier.channel, 'keysteward.alert.kind': kind, 'keysteward.alert.incidents': members.length };
+  return inSpan('keysteward.alert.send', { kind: SpanKind.PRODUCER, attributes, links, ...(first ? { parent: contextOf(first) } : {}) }, async (span) => {
+    try {
+      await notifier.send(message);
+      span.setAttribute('keysteward.alert.outcome', 'sent');
+      deps.log.info({ alert: message.key, channel: notifier.channel, kind, incidents: members.length, subject: message.subject }, 'alert sent');
+      return { ok: true as const };
+    } catch (err) {
+      const reason = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+      span.setAttribute('keysteward.alert.outcome', 'failed');
+      deps.log.error({ alert: message.key, channel: notifier.channel, error: reason }, 'alert send failed on this channel; it is retried alone');
+      return { ok: false as const, reason };
+    }
+  });
+}
+
+/**
+ * When the transition an alert announces took effect (ms), the start of its latency: the stage's own time (opened,
+ * access lost, inaccessible, autoheal deadline, resolved). An escalation is a reminder due by the clock, not a
+ * transition: none.
+ */
+function transitionAt(record: AlertRecord): number | null {
+  const incident = record.message.incidents[0];
+  if (!incident || record.message.kind === 'escalation') return null;
+  const at: Record<Incident['stage'], string | null> = {
+    at_risk: incident.openedAt,
+    access_lost: incident.accessLostAt ?? incident.openedAt,
+    inaccessible: incident.inaccessibleAt,
+    autoheal_expired: incident.autohealDeadline,
+    resolved: incident.resolvedAt,
+  };
+  const iso = at[incident.stage];
+  return iso === null ? null : Date.parse(iso);
 }

@@ -18,6 +18,7 @@ import { mapLimit } from './concurrency.js';
 import { jsonValueTooDeep, parseJsonText, tooDeepReason, type JsonParse } from './jsonInput.js';
 import type { Clock, Logger, PoisonRecord, PoisonStore, StateStore } from './ports.js';
 import type { EstateSource } from './estateSource.js';
+import { countRecords, inSpan, rejectionKey, SpanKind, type IncidentTally } from './telemetry.js';
 
 /** Protectors whose state is written at once: each is a load and a compare-and-set save (two Table requests). */
 const STATE_WRITE_CONCURRENCY = 16;
@@ -32,6 +33,8 @@ export interface IngestDeps {
   readonly log: Logger;
   /** Receives the batch's re-discovery triggers; must return at once (it is called before the batch's writes). */
   readonly onDiscoveryTriggers?: (triggers: readonly DiscoveryTrigger[]) => void;
+  /** Open incidents per protector for the `keysteward.incidents.open` gauge; set for every protector this batch changed. */
+  readonly incidentTally?: IncidentTally;
 }
 
 /** One delivered message and where it came from (partition, offset, sequence number), for the poison table. */
@@ -82,7 +85,28 @@ function bodyText(value: unknown, parsed = false): string {
   return text.length > MAX_POISON_BODY ? `${text.slice(0, MAX_POISON_BODY)}…(truncated)` : text;
 }
 
-export async function ingestMessages(deps: IngestDeps, messages: readonly IngestMessage[]): Promise<IngestSummary> {
+/**
+ * One span per batch (`keysteward.ingest.batch`) with its counts; the state writes and the alerts the batch sends are
+ * its children, and each alert claimed carries the batch's traceparent in the ledger (a later dispatch links to it).
+ */
+export function ingestMessages(deps: IngestDeps, messages: readonly IngestMessage[]): Promise<IngestSummary> {
+  const partition = messages[0]?.partitionId ?? 'none';
+  return inSpan('keysteward.ingest.batch', { kind: SpanKind.CONSUMER, attributes: { 'keysteward.batch.messages': messages.length, 'keysteward.batch.partition': partition } }, async (span) => {
+    const summary = await applyBatch(deps, messages);
+    span.setAttributes({
+      'keysteward.batch.records': summary.records,
+      'keysteward.batch.matched': summary.matched,
+      'keysteward.batch.ignored': summary.ignored,
+      'keysteward.batch.rejected': summary.rejected,
+      'keysteward.batch.protectors_changed': summary.protectorsChanged,
+      'keysteward.batch.conflicts': summary.conflicts,
+      'keysteward.batch.alerts_claimed': summary.alertsClaimed,
+    });
+    return summary;
+  });
+}
+
+async function applyBatch(deps: IngestDeps, messages: readonly IngestMessage[]): Promise<IngestSummary> {
   const { estate, index } = deps.estates.current();
   const batch = createFoldState(index);
   const summary: IngestSummary = { records: 0, matched: 0, ignored: 0, rejected: 0, protectorsChanged: 0, conflicts: 0, alertsClaimed: 0, discoveryTriggers: 0 };
@@ -90,8 +114,17 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
   const watchTopology = deps.onDiscoveryTriggers !== undefined;
   const poison: PoisonRecord[] = [];
   const receivedAt = new Date(deps.clock.now()).toISOString();
+  // Per-source tallies for the record counters: one metric add per label set per batch, not one per record.
+  const accepted = new Map<string, number>();
+  const rejected = new Map<string, number>();
+  const accept = (source: string | undefined): void => {
+    const s = source ?? 'unknown';
+    accepted.set(s, (accepted.get(s) ?? 0) + 1);
+  };
   const reject = (m: IngestMessage, recordIndex: number, source: PoisonRecord['source'], reason: string, body: string): void => {
     summary.rejected++;
+    const key = rejectionKey(source, reason);
+    rejected.set(key, (rejected.get(key) ?? 0) + 1);
     poison.push({ source, partitionId: m.partitionId, offset: m.offset, sequenceNumber: m.sequenceNumber, recordIndex, reason, body, receivedAt });
   };
 
@@ -110,7 +143,9 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
         reject(m, recordIndex, (result.source ?? 'unknown') as EventSource | 'unknown', result.reason, bodyText(record, true));
       } else if (result.status === 'ignored') {
         summary.ignored++;
+        accept(result.source);
       } else {
+        accept(result.source);
         let matched = false;
         for (const event of result.events) {
           if (applyEvent(batch, event)) matched = true;
@@ -123,6 +158,7 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
     }
   }
 
+  countRecords(accepted, rejected);
   if (topology.length > 0) handTriggers(deps, topology, summary);
 
   // Poison first: once the state is saved the batch may be acknowledged, and a rejected record must not be lost.
@@ -131,17 +167,24 @@ export async function ingestMessages(deps: IngestDeps, messages: readonly Ingest
   if (poison.length > 0) deps.log.warn({ rejected: poison.length, first: poison[0]?.reason }, 'records rejected to the poison table');
 
   const touched = [...batch.protectors.values()].filter((ps) => ps.events.size > 0 || ps.successes.some((s) => s.length > 0));
-  const results = await mapLimit(touched, STATE_WRITE_CONCURRENCY, (delta) => persistDelta(deps.state, delta, estate, deps.clock.now()));
   const changed: ProtectorState[] = [];
-  for (const r of results) {
-    summary.conflicts += r.conflicts;
-    if (r.changed) changed.push(r.state);
-  }
+  await inSpan('keysteward.state.write', { attributes: { 'keysteward.state.protectors': touched.length } }, async (span) => {
+    const results = await mapLimit(touched, STATE_WRITE_CONCURRENCY, (delta) => persistDelta(deps.state, delta, estate, deps.clock.now()));
+    for (const r of results) {
+      summary.conflicts += r.conflicts;
+      if (r.changed) changed.push(r.state);
+    }
+    span.setAttributes({ 'keysteward.state.changed': changed.length, 'keysteward.state.conflicts': summary.conflicts });
+  });
   summary.protectorsChanged = changed.length;
 
   if (changed.length > 0) {
     const now = deps.clock.now();
-    const incidents = changed.flatMap((ps) => deriveProtector(estate, ps, now).incidents);
+    const incidents = changed.flatMap((ps) => {
+      const derived = deriveProtector(estate, ps, now).incidents;
+      deps.incidentTally?.set(ps.protector.id, derived);
+      return derived;
+    });
     summary.alertsClaimed = (await claimTransitions(deps.alerts, incidents)).length;
     if (summary.alertsClaimed > 0) await dispatchPending(deps.alerts);
   }

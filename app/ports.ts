@@ -114,6 +114,8 @@ export interface AlertRecord {
   readonly lastError?: string;
   /** Per channel: a delivered channel is never sent the alert again, whatever the others do. */
   readonly channels: Readonly<Record<string, ChannelDelivery>>;
+  /** W3C traceparent of the trace that claimed it (an ingestion batch): its send span joins that trace. An id, not a secret. */
+  readonly traceparent?: string;
 }
 
 /** The small columns of an alert (no message): what health counts. */

@@ -26,6 +26,7 @@ import { claimTransitions, dispatchPending, type AlertDeps, type DispatchResult 
 import { mapLimit } from './concurrency.js';
 import type { StateEntry, StatePage, StateStore, SweepCursor } from './ports.js';
 import { withTimeout } from './timeout.js';
+import type { IncidentTally } from './telemetry.js';
 
 export interface SweepSettings {
   /** After this long the scan starts no new protector (default 20 s, inside the 30 s schedule). */
@@ -50,6 +51,8 @@ export interface SweepDeps {
   readonly settings?: Partial<SweepSettings>;
   /** Monotonic milliseconds for the budget (default performance.now); tests step it by hand. */
   readonly elapsed?: () => number;
+  /** Open incidents per protector for the `keysteward.incidents.open` gauge; set for every protector judged. */
+  readonly incidentTally?: IncidentTally;
 }
 
 export interface SweepResult {
@@ -168,6 +171,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
 async function judge(deps: SweepDeps, estate: Estate, protector: Protector, entry: StateEntry & { ok: true }, now: Millis): Promise<number> {
   // Incidents only: findings are shown by the API, never alerted, so the sweep does not derive them.
   const incidents = deriveProtectorIncidents(estate, fromSnapshot(protector, entry.stored.snapshot), now);
+  deps.incidentTally?.set(protector.id, incidents);
   return incidents.length === 0 ? 0 : (await claimTransitions(deps.alerts, incidents)).length;
 }
 

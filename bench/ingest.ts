@@ -13,7 +13,7 @@ const SUB = '/subscriptions/3c5e9a71-2b84-4f06-9d13-6a7b8c9d0e1f/resourceGroups/
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
 const guid = (n: number): string => `${hex(n, 8)}-8f3b-4a6e-b9d0-${hex(n * 7919, 12).slice(-12)}`;
 
-function syntheticEstate(): unknown {
+export function syntheticEstate(): unknown {
   const vaults = [];
   const protectors = [];
   for (let i = 0; i < PROTECTORS; i++) {
@@ -30,7 +30,7 @@ function syntheticEstate(): unknown {
 }
 
 /** A record shaped like the shared fixtures (~1 KB): mostly healthy unwraps, some strangers, some denials. */
-function auditRecord(n: number, baseMs: number): unknown {
+export function auditRecord(n: number, baseMs: number): unknown {
   const p = n % PROTECTORS;
   const secondary = n % 2 === 1;
   const vault = `kv-p${p}-${secondary ? 'wus' : 'eus'}`;

@@ -3,6 +3,7 @@
 import { benchAlertLatency } from './alertLatency.js';
 import { benchDiscover } from './discover.js';
 import { benchIngest } from './ingest.js';
+import { benchTracing } from './tracing.js';
 import { benchRewrap } from './rewrap.js';
 import { benchRotation } from './rotation.js';
 import { benchItsm } from './itsm.js';
@@ -32,6 +33,8 @@ const scaleRun = (): Promise<ScaleBench> => {
 
 const parts: Record<string, () => Promise<unknown> | unknown> = {
   ingest: () => benchIngest(),
+  // Ingestion through the use case with telemetry off and on, same run (`tracing.overhead` = 1 − on/off).
+  tracing: () => benchTracing(),
   alertLatencyMs: () => benchAlertLatency(),
   rewrap: () => benchRewrap(),
   // `--groups N` (default 1000), `--vault-pairs N` (default 3), `--concurrency N` (worker steps at once), `--arm-async`

@@ -8,9 +8,23 @@ import { createServices, functionsConfigOf } from '../hosts/composition.js';
 import { maxBodyBytesOf, type EventHubTrigger, type FunctionDefinition, type HttpTrigger, type TimerTrigger } from './definitions.js';
 import { functionDefinitions } from './list.js';
 import { lazyServices } from './lazy.js';
+import { startTelemetry } from '../adapters/telemetry/setup.js';
 
 const config = loadConfig(process.env);
-const services = lazyServices(functionsConfigOf(config), () => createServices(config));
+// Telemetry starts now; the services (and their Azure SDK clients) are built after it, on the first invocation.
+// A telemetry set-up that fails (an exporter that cannot load) costs the traces, never the service.
+const telemetry = startTelemetry(config, 'functions').catch((err: unknown) => {
+  process.stderr.write(`keysteward: telemetry not started: ${err instanceof Error ? err.message : String(err)}\n`);
+  return null;
+});
+const services = lazyServices(functionsConfigOf(config), async () => {
+  await telemetry;
+  return createServices(config);
+});
+// Flush buffered spans and metrics when the Functions host stops this worker.
+app.hook.appTerminate(async () => {
+  await (await telemetry)?.shutdown();
+});
 
 // Functions camel-cases the first letter of every metadata key (azure-formats.md §5.2).
 const batchMetadata = z.object({

@@ -35,6 +35,8 @@ import { createServiceDiscovery, defaultDiscoveryPort } from './serviceDiscovery
 import { deriveProtector } from '../domain/health/report.js';
 import { loadState } from '../app/persist.js';
 import { createRotationServices } from './rotation.js';
+import { IncidentTally, observeOpenIncidents } from '../app/telemetry.js';
+import { OPEN_STAGES } from '../domain/alerts/policy.js';
 import { createItsmServices } from './itsm.js';
 import type { Config } from './config.js';
 import { ConfigError, vaultUrlResolver } from './config.js';
@@ -157,7 +159,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     leaseClock: new RedisClaimClock(redis, { timeoutMs: 1000 }),
     limiter: failOpen(new RedisRateLimiter(redis, { email: { perMinute: config.EMAIL_RATE_PER_MINUTE, perHour: config.EMAIL_RATE_PER_HOUR } }, `${config.REDIS_KEY_PREFIX}rate:`), log),
   };
-  const ingestDeps: IngestDeps = { estates, state, poison, alerts, clock, log, ...(discovery.onTriggers ? { onDiscoveryTriggers: discovery.onTriggers } : {}) };
+  // Open incidents by stage as ingestion and the sweep judge them: the `keysteward.incidents.open` gauge reads it.
+  const incidentTally = new IncidentTally();
+  const incidentGauge = observeOpenIncidents(() => incidentTally.byStage(), OPEN_STAGES);
+  const ingestDeps: IngestDeps = { estates, state, poison, alerts, clock, log, incidentTally, ...(discovery.onTriggers ? { onDiscoveryTriggers: discovery.onTriggers } : {}) };
   const heartbeats = new Heartbeats(redis, { prefix: config.REDIS_KEY_PREFIX });
   const sweepCursor = new RedisSweepCursor(redis, { prefix: config.REDIS_KEY_PREFIX });
   const vaultUrl = vaultUrlResolver(config, () => estates.current().estate);
@@ -191,7 +196,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     },
     poisonBatch: (messages, reason) => poisonMessages(ingestDeps, messages, reason),
     sweep: async () => {
-      const result = await sweep({ estates, state, alerts, cursor: sweepCursor, settings: { budgetMs: config.SWEEP_BUDGET_MS, concurrency: config.SWEEP_CONCURRENCY } });
+      const result = await sweep({ estates, state, alerts, cursor: sweepCursor, incidentTally, settings: { budgetMs: config.SWEEP_BUDGET_MS, concurrency: config.SWEEP_CONCURRENCY } });
       // Redis is not the system of record: re-queue rotation runs whose jobs a Redis loss took (I6).
       await rotations.reconcileQueue().catch((err: unknown) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'rotation queue reconcile failed'));
       void heartbeats.beat('sweep', clock.now()).catch(() => undefined);
@@ -248,6 +253,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     getItsmRequest: (id) => itsm.get(id),
     itsmTick: () => itsm.tick(),
     close: async () => {
+      incidentGauge.stop();
       await discovery.close();
       await itsm.close();
       await rotations.close();

@@ -5,6 +5,7 @@ import type { Estate } from '../domain/estate/model.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const positiveInt = z.coerce.number().int().positive();
+const httpUrl = z.url({ protocol: /^https?$/, message: 'an http(s) URL' });
 const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
 /** `azure`: DefaultAzureCredential / managed identity. `local`: the project's emulators (npm start, tests). */
@@ -120,6 +121,15 @@ export const configSchema = z
     JIRA_WINDOW_START_FIELD: z.string().regex(/^customfield_\d+$/, 'a custom field id').optional(),
     JIRA_WINDOW_END_FIELD: z.string().regex(/^customfield_\d+$/, 'a custom field id').optional(),
     JIRA_IMPLEMENT_STATUSES: csv.default(['Awaiting implementation', 'Implementing']),
+    // Observability (adapters/telemetry/setup.ts, README "Observability"): Application Insights when its connection
+    // string is set, else OTLP/HTTP when an endpoint is, else nothing is exported.
+    APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().includes('InstrumentationKey=', { message: 'an Application Insights connection string (InstrumentationKey=…;IngestionEndpoint=…)' }).optional(),
+    /** OTLP/HTTP base URL, e.g. http://otel-collector:4318 (traces to /v1/traces, metrics to /v1/metrics). */
+    OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: httpUrl.optional(),
+    /** Milliseconds between metric exports (the OpenTelemetry default). */
+    OTEL_METRIC_EXPORT_INTERVAL: positiveInt.default(60_000),
   })
   .refine((c) => c.STORAGE_CONNECTION_STRING !== undefined || c.STORAGE_ACCOUNT_URL !== undefined || c.TABLE_ACCOUNT_URL !== undefined, {
     message: 'set STORAGE_CONNECTION_STRING, or STORAGE_ACCOUNT_URL / TABLE_ACCOUNT_URL (managed identity)',

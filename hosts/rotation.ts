@@ -28,6 +28,7 @@ import type { EstateSource } from '../app/estateSource.js';
 import type { RotationRun } from '../domain/rotation/run.js';
 import type { AzureAccess } from './composition.js';
 import { vaultUrlResolver, type Config } from './config.js';
+import { observeQueueDepth } from '../app/telemetry.js';
 
 /** ARM refusals (403, the geo rule, a missing key) cannot be fixed by retrying: they stop the run for an operator. */
 function nonRetryableArm(port: ProtectorSwitchPort): ProtectorSwitchPort {
@@ -130,6 +131,8 @@ export function createRotationServices(input: {
   const keyAdmin = createKeyAdmin({ credential: access.credential, vaultUrl, additionalPolicies: access.additionalPolicies });
   const deks = new TableDekStore(input.tables);
   const rewraps = createRewrapQueue({ connection: input.redis, prefix });
+  // The depth gauge reads both queues at each metric collection (a no-op until telemetry is started).
+  const depthGauge = observeQueueDepth(async () => [...(await queue.depth()), ...(await rewraps.depth())]);
   // Rewrap campaigns are recorded in Table Storage before they are acknowledged: Redis may lose the job (I6).
   const campaigns = new TableCampaignLedger(input.tables);
   const rewrapWorker = input.worker
@@ -163,6 +166,7 @@ export function createRotationServices(input: {
     },
     get: async (id) => (await ledger.get(id))?.run ?? null,
     close: async () => {
+      depthGauge.stop();
       await worker?.close();
       await rewrapWorker?.close();
       await queue.close();

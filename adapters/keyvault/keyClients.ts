@@ -4,6 +4,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { KeyClient, type KeyClientOptions } from '@azure/keyvault-keys';
 import type { ErrorBodies } from './errorBodies.js';
+import { throttleMetricPolicy } from './throttleMetric.js';
 
 export interface KeyClientCacheOptions {
   readonly credential: TokenCredential;
@@ -18,7 +19,7 @@ export function keyClientCache(o: KeyClientCacheOptions, bodies: ErrorBodies): (
   return (vault) => {
     let c = clients.get(vault);
     if (!c) {
-      c = new KeyClient(o.vaultUrl(vault), o.credential, { additionalPolicies: [...(o.additionalPolicies ?? []), { policy: bodies.policy, position: 'perCall' }] });
+      c = new KeyClient(o.vaultUrl(vault), o.credential, { additionalPolicies: [...(o.additionalPolicies ?? []), { policy: bodies.policy, position: 'perCall' }, throttleMetricPolicy] });
       clients.set(vault, c);
     }
     return c;

@@ -4,6 +4,8 @@
 // second run after new DEKs landed on the old version is exactly what an operator wants.
 // Progress is written at most once a second; a stalled job (its worker killed) is re-run by another worker, which
 // re-scans and redoes only what is still behind.
+import { queueDepth } from './rotationQueue.js';
+import type { QueueDepth } from '../../app/telemetry.js';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CampaignStoppedError, runRewrapJob, type CampaignProgress, type CampaignSummary, type RewrapJobDeps, type RewrapJobState, type RewrapQueue, type RewrapStatus } from '../../app/rewrap/rewrapJobs.js';
@@ -40,7 +42,7 @@ function statusOf(job: Job<RewrapRequest, CampaignSummary>, bullState: string): 
   };
 }
 
-export function createRewrapQueue(o: RewrapQueueOptions): RewrapQueue & { close(): Promise<void> } {
+export function createRewrapQueue(o: RewrapQueueOptions): RewrapQueue & { depth(): Promise<QueueDepth[]>; close(): Promise<void> } {
   const queue = new Queue<RewrapRequest, CampaignSummary>(REWRAP_QUEUE, { connection: o.connection, prefix: o.prefix });
   const read = async (id: string): Promise<RewrapStatus | null> => {
     const state = await queue.getJobState(id);
@@ -70,6 +72,7 @@ export function createRewrapQueue(o: RewrapQueueOptions): RewrapQueue & { close(
       return statusOf(job, await job.getState());
     },
     get: read,
+    depth: () => queueDepth(queue),
     close: () => queue.close(),
   };
 }

@@ -3,17 +3,23 @@
 // (failParentOnFailure: a failed secondary step fails the run before any primary step). Jobs carry only the
 // run id and the step number (I8); job ids are `<runId>-s<n>` (never ':' or a plain integer), so enqueueing a run
 // twice adds nothing. Steps are idempotent, so a stalled job re-run by another worker does nothing twice.
+// Tracing: every step job carries the W3C traceparent of the span that queued the run (an id, I8-safe), and each
+// execution is a `keysteward.rotation.step` span under it, so a run's steps form one trace whichever worker process
+// runs them.
 import { DelayedError, FlowProducer, Queue, UnrecoverableError, Worker, type FlowJob, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RotationQueue } from '../../app/rotation/ports.js';
 import { abandonStep, executeStep, NonRetryableStepError, StepNotReadyError, type RotationDeps } from '../../app/rotation/executor.js';
 import { stepJobId, type RotationRun } from '../../domain/rotation/run.js';
+import { contextOf, currentTraceparent, inSpan, isTraceparent, recordStepDuration, SpanKind, type QueueDepth } from '../../app/telemetry.js';
 
 export const ROTATION_QUEUE = 'keysteward-rotation';
 
 export interface StepJobData {
   readonly runId: string;
   readonly n: number;
+  /** The trace the run belongs to (W3C traceparent of the span that queued it); absent when tracing is off. */
+  readonly traceparent?: string;
 }
 
 export interface QueueOptions {
@@ -35,6 +41,8 @@ export interface ReconcilableQueue extends RotationQueue {
    * worker held the step (or a worker that died before handling it) leaves the run running with nothing queued.
    */
   givenUp(running: readonly RotationRun[]): Promise<Array<{ readonly runId: string; readonly n: number; readonly reason: string }>>;
+  /** Jobs waiting, active and delayed (the `keysteward.queue.depth` gauge). */
+  depth(): Promise<QueueDepth[]>;
   close(): Promise<void>;
 }
 
@@ -47,11 +55,12 @@ export function createRotationQueue(options: QueueOptions): ReconcilableQueue {
   const enqueueSteps = async (run: RotationRun, fromN: number): Promise<void> => {
     // Build the chain from the last step down: the root job is the last step.
     let node: FlowJob | undefined;
+    const traceparent = currentTraceparent();
     for (const step of run.steps.filter((s) => s.n >= fromN)) {
       const job: FlowJob = {
         name: step.kind,
         queueName: ROTATION_QUEUE,
-        data: { runId: run.id, n: step.n } satisfies StepJobData,
+        data: { runId: run.id, n: step.n, ...(traceparent ? { traceparent } : {}) } satisfies StepJobData,
         opts: {
           jobId: stepJobId(run.id, step.n),
           failParentOnFailure: true,
@@ -96,11 +105,58 @@ export function createRotationQueue(options: QueueOptions): ReconcilableQueue {
       }
       return found;
     },
+    depth: () => queueDepth(queue),
     close: async () => {
       await flows.close();
       await queue.close();
     },
   };
+}
+
+/** A BullMQ queue's waiting, active and delayed job counts (one Redis round trip). */
+export async function queueDepth(queue: Queue): Promise<QueueDepth[]> {
+  const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
+  return (['waiting', 'active', 'delayed'] as const).map((state) => ({ queue: queue.name, state, count: counts[state] ?? 0 }));
+}
+
+/** What one execution of a step came to, for its span and the duration histogram. */
+function outcomeOf(result: unknown, err: unknown): string {
+  if (err === undefined) return typeof result === 'string' ? result : 'done';
+  if (err instanceof NonRetryableStepError) return 'failed';
+  if (err instanceof StepNotReadyError) return 'not-ready';
+  return 'error';
+}
+
+/**
+ * One execution of a step job in a `keysteward.rotation.step` span, child of the run's trace (the job's traceparent),
+ * and its duration. The executor annotates the span with the step's vault and member role.
+ */
+function tracedStep(job: Job<StepJobData>, run: () => Promise<unknown>): Promise<unknown> {
+  const traceparent = isTraceparent(job.data.traceparent) ? job.data.traceparent : undefined;
+  const attributes = {
+    'keysteward.rotation.id': job.data.runId,
+    'keysteward.step.n': job.data.n,
+    'keysteward.step.kind': job.name,
+    'keysteward.step.attempt': job.attemptsMade + 1,
+    'messaging.system': 'bullmq',
+    'messaging.destination.name': job.queueName,
+  };
+  return inSpan('keysteward.rotation.step', { kind: SpanKind.CONSUMER, attributes, ...(traceparent ? { parent: contextOf(traceparent) } : {}) }, async (span) => {
+    const began = performance.now();
+    let result: unknown;
+    let error: unknown;
+    try {
+      result = await run();
+      return result;
+    } catch (err) {
+      error = err;
+      throw err;
+    } finally {
+      const outcome = outcomeOf(result, error);
+      span.setAttribute('keysteward.step.outcome', outcome);
+      recordStepDuration((performance.now() - began) / 1000, job.name, outcome);
+    }
+  });
 }
 
 export interface WorkerOptions extends QueueOptions {
@@ -116,7 +172,7 @@ export function startRotationWorker(deps: RotationDeps, options: WorkerOptions):
     ROTATION_QUEUE,
     async (job: Job<StepJobData>, token?: string) => {
       try {
-        return await executeStep(deps, job.data.runId, job.data.n);
+        return await tracedStep(job, () => executeStep(deps, job.data.runId, job.data.n));
       } catch (err) {
         // The run is already marked failed-needs-operator: no retry, and the parent chain fails with it.
         if (err instanceof NonRetryableStepError) throw new UnrecoverableError(`${err.code}: ${err.message}`);

@@ -8,6 +8,7 @@ import type { AlertKind, AlertMessage } from '../../domain/alerts/message.js';
 import { entityBytes, fitsInEntity, fromChunkProperties, MAX_ENTITY_BYTES, asciiJson, toChunkProperties, truncateText } from './chunks.js';
 import { openTable, type LazyTable, type TableConnection } from './connection.js';
 import { oldestFirst, pendingSelection } from '../../app/alertOrder.js';
+import { isTraceparent } from '../../app/telemetry.js';
 import { CorruptEntityError, EntityTooLargeError, statusOf } from './errors.js';
 import { encodeKey } from './keys.js';
 import { leasePendingRow } from './lease.js';
@@ -58,6 +59,8 @@ export class TableAlertLedger implements AlertLedger {
       attempts: record.attempts,
       ...(record.lastError === undefined ? {} : { lastError: truncateText(record.lastError, LAST_ERROR_MAX_CHARS) }),
       channels: this.channelsText(record.channels),
+      // Only a well-formed traceparent is stored: it is an id (never a secret), read back as one.
+      ...(isTraceparent(record.traceparent) ? { traceparent: record.traceparent } : {}),
       mchunks: count,
       ...properties,
     };
@@ -185,6 +188,7 @@ export class TableAlertLedger implements AlertLedger {
       attempts: head.attempts,
       ...(typeof e.lastError === 'string' ? { lastError: e.lastError } : {}),
       channels: head.channels,
+      ...(isTraceparent(e.traceparent) ? { traceparent: e.traceparent } : {}),
     };
   }
 }

@@ -1,5 +1,6 @@
 // In-memory AlertLedger for app/ tests: claim-once, merge updates, pending oldest first, per-channel delivery kept,
 // exactly like the Table adapter (both pass test/contracts/alertLedger).
+import { isTraceparent } from '../telemetry.js';
 import type { AlertHead, AlertLedger, AlertPatch, AlertRecord, ChannelDelivery } from '../ports.js';
 import { truncate } from './truncate.js';
 import { oldestFirst, pendingSelection } from '../alertOrder.js';
@@ -29,8 +30,14 @@ export class MemoryAlertLedger implements AlertLedger {
 
   async claim(record: AlertRecord): Promise<boolean> {
     if (this.records.has(record.key)) return false;
-    const { lastError, channels, ...rest } = structuredClone(record);
-    this.records.set(record.key, { ...rest, channels: boundChannels(channels), ...(lastError === undefined ? {} : { lastError: truncate(lastError, LAST_ERROR_MAX_CHARS) }) });
+    const { lastError, channels, traceparent, ...rest } = structuredClone(record);
+    this.records.set(record.key, {
+      ...rest,
+      channels: boundChannels(channels),
+      ...(lastError === undefined ? {} : { lastError: truncate(lastError, LAST_ERROR_MAX_CHARS) }),
+      // As the table ledger: only a well-formed traceparent is kept.
+      ...(isTraceparent(traceparent) ? { traceparent } : {}),
+    });
     return true;
   }
 

@@ -14,6 +14,7 @@ import { ClaimTimeUnknownError, NonRetryableStepError, StepNotReadyError } from 
 import { generateRsaMaterial, sealMaterial, unsealMaterial } from './material.js';
 import type { ProtectorSwitchPort, RotationKeys, RotationLedger } from './ports.js';
 import { runCekRewrapCampaign } from '../rewrap/cekCampaign.js';
+import { annotate } from '../telemetry.js';
 import { CekAccessError, type CekCatalogs } from '../rewrap/cekPorts.js';
 import type { KeyWrapper } from '../rewrap/ports.js';
 import type { VaultBudget } from '../rewrap/vaultBudget.js';
@@ -248,6 +249,8 @@ export async function executeStep(deps: RotationDeps, runId: string, n: number):
   if (isTerminal(stored.run)) return 'run-ended';
   const step = stored.run.steps.find((s) => s.n === n);
   if (!step) throw new NonRetryableStepError('unknown_step', `rotation ${runId} has no step ${n}`);
+  // The span its host opened for this execution (adapters/queue/rotationQueue.ts): which replica the step acts on.
+  annotate({ 'keysteward.protector': stored.run.protector, ...(step.vault ? { 'keysteward.vault': step.vault } : {}), ...(step.role ? { 'keysteward.member.role': step.role } : {}) });
   if (step.status === 'done') return 'already-done';
   const blocked = blockedBy(stored.run, n);
   if (blocked) throw new StepNotReadyError(`step ${n} waits: ${blocked}`);

@@ -1,6 +1,7 @@
 // Starting a rotation (on demand, by the schedule, or from an ITSM request): plan it against what is known now —
 // live key versions from every member vault, vault posture and open incidents from the protector's state — and
 // either refuse (preflight failures, as data), report the run already in progress, or record the run and queue it.
+import { inSpan, SpanKind } from '../telemetry.js';
 import { randomBytes } from 'node:crypto';
 import { deriveProtector } from '../../domain/health/report.js';
 import { buildProtectorView } from '../../domain/health/view.js';
@@ -112,7 +113,10 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
     throw new Error(`rotation ${run.id} already exists`);
   }
   try {
-    await deps.queue.enqueue(run);
+    // The root span of the run's trace: the queue carries its traceparent in every step job, so the steps — run later,
+    // by any worker process — are its children. It ends once the run is queued.
+    const attributes = { 'keysteward.rotation.id': run.id, 'keysteward.protector': protectorId, 'keysteward.rotation.strategy': run.strategy, 'keysteward.rotation.steps': run.steps.length };
+    await inSpan('keysteward.rotation.run', { kind: SpanKind.PRODUCER, attributes }, () => deps.queue.enqueue(run));
   } catch (err) {
     // Not queued: do not leave a "running" run holding the protector's lock with nothing to run it.
     const reason = err instanceof Error ? err.message : String(err);

@@ -7,6 +7,15 @@ import { alert, alertMessage } from './fixtures.js';
 
 export function alertLedgerContract(name: string, makeLedger: () => AlertLedger | Promise<AlertLedger>): void {
   describe(`AlertLedger contract: ${name}`, () => {
+    it('keeps the traceparent of the trace that claimed an alert, and drops a malformed one', async () => {
+      const ledger = await makeLedger();
+      const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      expect(await ledger.claim({ ...alert('traced'), traceparent })).toBe(true);
+      expect(await ledger.claim({ ...alert('mangled'), traceparent: 'not-a-traceparent' })).toBe(true);
+      expect((await ledger.get('traced'))?.traceparent).toBe(traceparent);
+      expect(await ledger.get('mangled')).not.toHaveProperty('traceparent');
+    });
+
     it('returns null for an unclaimed key', async () => {
       const ledger = await makeLedger();
       expect(await ledger.get('nope')).toBeNull();

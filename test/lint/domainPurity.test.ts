@@ -14,6 +14,7 @@ describe('domain/ purity lint', () => {
     ['Azure SDK import', "import { KeyClient } from '@azure/keyvault-keys';\nexport const k = KeyClient;\n", 'no-restricted-imports'],
     ['bullmq import', "import { Queue } from 'bullmq';\nexport const q = Queue;\n", 'no-restricted-imports'],
     ['ioredis import', "import Redis from 'ioredis';\nexport const r = Redis;\n", 'no-restricted-imports'],
+    ['OpenTelemetry import', "import { trace } from '@opentelemetry/api';\nexport const t = trace;\n", 'no-restricted-imports'],
     ['node:fs import', "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n", 'no-restricted-imports'],
     ['bare fs import', "import { readFileSync } from 'fs';\nexport const f = readFileSync;\n", 'no-restricted-imports'],
     ['node:http import', "import http from 'node:http';\nexport const h = http;\n", 'no-restricted-imports'],

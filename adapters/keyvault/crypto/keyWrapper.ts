@@ -7,6 +7,7 @@
 // Retries: the SDK's per-request retry is off by default (maxRetries 0). A 429 surfaces at once as a 'throttled'
 // KeyOperationError carrying Retry-After, and the caller's per-vault budget pauses every worker of that vault —
 // which per-request retries, each sleeping on its own and then all retrying together, cannot do.
+import { throttleMetricPolicy } from '../throttleMetric.js';
 import type { TokenCredential } from '@azure/core-auth';
 import { CryptographyClient, KeyClient, type CryptographyClientOptions, type KeyClientOptions, type KeyVaultKey } from '@azure/keyvault-keys';
 import { constants, createPublicKey, publicEncrypt, type KeyObject } from 'node:crypto';
@@ -36,7 +37,7 @@ export function createKeyWrapper(o: KeyWrapperOptions): KeyWrapper {
   const bodies = new ErrorBodies();
   // Fresh options per client: the SDK's CryptographyClient mutates the options object it is given.
   const options = (): CryptographyClientOptions => ({
-    additionalPolicies: [...(o.additionalPolicies ?? []), { policy: bodies.policy, position: 'perCall' }],
+    additionalPolicies: [...(o.additionalPolicies ?? []), { policy: bodies.policy, position: 'perCall' }, throttleMetricPolicy],
     retryOptions: { maxRetries: o.maxRetries ?? 0 },
   });
   const keyClients = new Map<string, KeyClient>();

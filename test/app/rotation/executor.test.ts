@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../adapters/logging/logger.js';
 import { abandonStep, ClaimTimeUnknownError, executeStep, StepNotReadyError, type RotationDeps } from '../../../app/rotation/executor.js';
 import { MemoryRotationLedger } from '../../../app/rotation/memoryLedger.js';
-import type { CreatedVersion, ProtectorSwitchPort, RotationKeys, RsaJwk } from '../../../app/rotation/ports.js';
+import type { ProtectorSwitchPort } from '../../../app/rotation/ports.js';
 import type { VaultBudget } from '../../../app/rewrap/vaultBudget.js';
 import type { Estate, InventoryVersion } from '../../../domain/estate/model.js';
 import { buildRotationPlan } from '../../../domain/rotation/plan.js';
@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { MemoryCekCatalog } from '../../../app/rewrap/memoryCekCatalog.js';
 import { FakeKeyWrapper } from '../rewrap/support.js';
 import { FakeClaimClock } from '../../../app/fakes/fakeClaimClock.js';
+import { FakeKeys, noArm } from '../../support/rotationFakes.js';
 
 const estate = ORDERS_ESTATE;
 
@@ -42,66 +43,6 @@ function stallOnce(): { hook: () => Promise<void>; stalled: Promise<void>; resum
   return { hook, stalled: stalled.wait, resume: stall.open };
 }
 
-/** Key Vault in memory: versions per vault, imports recorded; wrap/unwrap are reversible stand-ins for the vault's. */
-class FakeKeys implements RotationKeys {
-  readonly versions = new Map<string, InventoryVersion[]>();
-  readonly imports: Array<{ vault: string; tag: string | undefined }> = [];
-  /** Runs before an unwrap (tests stall a worker here, before its fence). */
-  beforeUnwrap: () => Promise<void> = async () => undefined;
-  beforeImport: () => Promise<void> = async () => undefined;
-  /** Runs before a tag is written (tests crash a worker between a rotation and its tag here). */
-  beforeTag: () => Promise<void> = async () => undefined;
-  /** Key Vault's own clock, stamped on every version it makes (default: a counter). */
-  kvNow: () => number = () => this.n;
-  private n = 0;
-
-  constructor(vaults: readonly string[]) {
-    for (const v of vaults) this.versions.set(v, [this.version('seed', {})]);
-  }
-
-  private version(thumbprint: string, tags: Record<string, string>): InventoryVersion {
-    this.n += 1;
-    return { version: this.n.toString(16).padStart(32, '0'), thumbprint, enabled: true, exp: null, nbf: null, created: this.kvNow(), kty: 'RSA', size: 2048, tags };
-  }
-
-  async listVersions(vault: string): Promise<InventoryVersion[]> {
-    return [...(this.versions.get(vault) ?? [])];
-  }
-  async importVersion(vault: string, _key: string, jwk: RsaJwk, tags: Readonly<Record<string, string>>): Promise<CreatedVersion> {
-    await this.beforeImport();
-    const v = this.version(jwk.n.slice(0, 43), { ...tags });
-    this.versions.get(vault)?.push(v);
-    this.imports.push({ vault, tag: tags['keysteward-rotation'] });
-    return { kid: `https://${vault}.vault.azure.net/keys/orders-tde/${v.version}`, version: v.version, thumbprint: v.thumbprint };
-  }
-  async rotate(vault: string, key: string): Promise<CreatedVersion> {
-    await this.beforeImport();
-    const v = this.version(`rotated-${this.n}`, {});
-    this.versions.get(vault)?.push(v);
-    this.imports.push({ vault, tag: undefined });
-    return { kid: `https://${vault}.vault.azure.net/keys/${key}/${v.version}`, version: v.version, thumbprint: v.thumbprint };
-  }
-  async tagVersion(vault: string, _key: string, version: string, tags: Readonly<Record<string, string>>): Promise<void> {
-    await this.beforeTag();
-    const list = this.versions.get(vault) ?? [];
-    const at = list.findIndex((v) => v.version === version);
-    const found = list[at];
-    if (found) list[at] = { ...found, tags: { ...found.tags, ...tags } };
-  }
-  async wrap(_vault: string, _key: string, _version: string, data: Buffer): Promise<string> {
-    return Buffer.from(data).reverse().toString('base64url');
-  }
-  async unwrap(_vault: string, _key: string, _version: string, wrapped: string): Promise<Buffer> {
-    await this.beforeUnwrap();
-    return Buffer.from(wrapped, 'base64url').reverse();
-  }
-}
-
-const noArm: ProtectorSwitchPort = {
-  getProtector: async () => ({ serverKeyName: 'x', kid: null, serverKeyType: 'AzureKeyVault' }),
-  addServerKey: async () => undefined,
-  setProtector: async () => undefined,
-};
 
 /**
  * A run of `protectorId` in a fresh memory ledger, with deps over `keys`, a clock the test moves and numbered claim

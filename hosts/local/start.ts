@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { ensureDevCertificate } from '../../emulators/certs.js';
 import { createLogger } from '../../adapters/logging/logger.js';
 import { startLocalStack } from './stack.js';
+import { startTelemetry } from '../../adapters/telemetry/setup.js';
 import { failoverRequest } from './failover.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -33,6 +34,9 @@ async function main(): Promise<void> {
     port: Number(process.env['PORT'] ?? 7071),
     log,
   });
+  // Traces and metrics when APPLICATIONINSIGHTS_CONNECTION_STRING or OTEL_EXPORTER_OTLP_ENDPOINT is set (README,
+  // Observability); otherwise a no-op. Started once the stack's settings are known: the start-up discovery is not traced.
+  const telemetry = await startTelemetry(stack.config, 'serve');
   const admin = `https://localhost:${stack.kv.port}/_admin`;
   const mail = stack.email.endpoint.replace(/\/$/, '');
   const sqlProtector = stack.estate.protectors.find((p) => p.kind === 'sql-tde' && p.members.length > 1);
@@ -105,7 +109,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write('stopping…\n');
-    void stack.close().then(() => process.exit(0));
+    void stack
+      .close()
+      .then(() => telemetry.shutdown())
+      .finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

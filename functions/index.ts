@@ -54,6 +54,9 @@ function register(def: FunctionDefinition): void {
     case 'http': {
       const t = def.trigger as HttpTrigger;
       const handler = (def as Extract<FunctionDefinition, { trigger: HttpTrigger }>).handler;
+      // A streamed answer (the console's server-sent events) is not held open by a Functions invocation: the
+      // console polls `dashboard/version` instead when the stream answers 404.
+      if (t.streaming) return;
       app.http(def.name, {
         methods: [...t.methods],
         route: t.route,
@@ -67,7 +70,7 @@ function register(def: FunctionDefinition): void {
           const rawBody = Buffer.from(await req.arrayBuffer());
           // The same per-route cap as the standalone host (the Functions host itself allows 100 MB).
           if (rawBody.length > maxBodyBytesOf(t)) return { status: 413, jsonBody: { error: 'body too large' } };
-          const out = await handler({ method: req.method, params: { ...req.params }, query: new URLSearchParams(req.query), headers, rawBody });
+          const out = await handler({ method: req.method, params: { ...req.params }, query: new URLSearchParams(req.query), headers, rawBody, path: new URL(req.url).pathname });
           return { status: out.status, ...(out.headers ? { headers: out.headers } : {}), ...(out.jsonBody !== undefined ? { jsonBody: out.jsonBody } : { body: out.body ?? '' }) };
         },
       });

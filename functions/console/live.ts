@@ -1,0 +1,66 @@
+// What the console's live updates watch: one version string over everything its pages show that moves on its own —
+// open incidents (opened, stage advanced, resolved), running rotations' steps, rewrap progress, ITSM request states.
+// One watcher per host process computes it once a second while anyone listens, however many pages are open.
+import { createHash } from 'node:crypto';
+import type { Services } from '../services.js';
+
+export async function consoleVersion(services: Services): Promise<string> {
+  const [view, work] = await Promise.all([services.consoleView(), services.activeWork()]);
+  const h = createHash('sha256').update(view.incidentVersion);
+  for (const r of work.rotations) h.update(`|r:${r.id}:${r.status}:${r.steps.map((s) => s.status[0]).join('')}`);
+  for (const c of work.rewraps) h.update(`|c:${c.request.id}:${c.state}:${JSON.stringify(c.progress)}`);
+  for (const i of work.itsm) h.update(`|i:${i.id}:${i.state}`);
+  return h.digest('hex').slice(0, 16);
+}
+
+type Listener = (version: string) => void;
+
+interface Watch {
+  readonly listeners: Set<Listener>;
+  last: string | null;
+  timer: NodeJS.Timeout | null;
+}
+
+const watches = new WeakMap<Services, Watch>();
+export const WATCH_INTERVAL_MS = 1000;
+
+/** Calls `listener` with the version now and on every change; returns the unsubscribe. */
+export function watchVersion(services: Services, listener: Listener): () => void {
+  let watch = watches.get(services);
+  if (!watch) {
+    watch = { listeners: new Set(), last: null, timer: null };
+    watches.set(services, watch);
+  }
+  const w = watch;
+  w.listeners.add(listener);
+  if (w.last !== null) listener(w.last);
+  if (w.timer === null) {
+    let busy = false;
+    const check = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      try {
+        const version = await consoleVersion(services);
+        if (version !== w.last) {
+          w.last = version;
+          for (const l of w.listeners) l(version);
+        }
+      } catch (err) {
+        services.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'console version check failed; retried next second');
+      } finally {
+        busy = false;
+      }
+    };
+    void check();
+    w.timer = setInterval(() => void check(), WATCH_INTERVAL_MS);
+    w.timer.unref();
+  }
+  return () => {
+    w.listeners.delete(listener);
+    if (w.listeners.size === 0 && w.timer !== null) {
+      clearInterval(w.timer);
+      w.timer = null;
+      w.last = null;
+    }
+  };
+}

@@ -11,7 +11,7 @@ export const CONSOLE_JS = `(() => {
     let s = Math.floor(Math.abs(ms) / 1000);
     const h = Math.floor(s / 3600); s %= 3600;
     const m = Math.floor(s / 60); s %= 60;
-    const text = h > 0 ? h + ' h ' + m + ' min' : m > 0 ? m + ' min ' + s + ' s' : s + ' s';
+    const text = h >= 48 ? Math.floor(h / 24) + ' d' : h > 0 ? h + ' h ' + m + ' min' : m > 0 ? m + ' min ' + s + ' s' : s + ' s';
     return ms < 0 ? text + ' ago' : 'in ' + text;
   };
   const tick = () => {
@@ -31,6 +31,7 @@ export const CONSOLE_JS = `(() => {
   let version = body.getAttribute('data-version');
   const status = document.getElementById('live-status');
   const say = (text) => { if (status) status.textContent = text; };
+  say('Live: changes appear without reloading.');
   let busy = false;
   const refresh = async () => {
     if (busy) return;

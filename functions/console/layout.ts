@@ -42,7 +42,7 @@ export function remaining(targetMs: number, now: number): string {
   s %= 3600;
   const m = Math.floor(s / 60);
   s %= 60;
-  const text = h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${s} s` : `${s} s`;
+  const text = h >= 48 ? `${Math.floor(h / 24)} d` : h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${s} s` : `${s} s`;
   return ms < 0 ? `${text} ago` : `in ${text}`;
 }
 

@@ -1,12 +1,16 @@
 // What the console's live updates watch: one version string over everything its pages show that moves on its own —
-// open incidents (opened, stage advanced, resolved), running rotations' steps, rewrap progress, ITSM request states.
+// open incidents (opened, stage advanced, resolved) and the delivery of the first board page's alerts, running rotations' steps, rewrap progress, ITSM request states.
 // One watcher per host process computes it once a second while anyone listens, however many pages are open.
 import { createHash } from 'node:crypto';
 import type { Services } from '../services.js';
+import { INCIDENT_PAGE_SIZE } from './board.js';
 
 export async function consoleVersion(services: Services): Promise<string> {
   const [view, work] = await Promise.all([services.consoleView(), services.activeWork()]);
+  // The alerts of the board's first page: their delivery per channel is shown, and changes after the incident does.
+  const alerts = await services.incidentAlerts(view.incidents.slice(0, INCIDENT_PAGE_SIZE));
   const h = createHash('sha256').update(view.incidentVersion);
+  for (const a of alerts) h.update(a === null ? '|a:-' : `|a:${a.status}:${Object.entries(a.channels).map(([c, d]) => `${c}=${d.status}`).join(',')}`);
   for (const r of work.rotations) h.update(`|r:${r.id}:${r.status}:${r.steps.map((s) => s.status[0]).join('')}`);
   for (const c of work.rewraps) h.update(`|c:${c.request.id}:${c.state}:${JSON.stringify(c.progress)}`);
   for (const i of work.itsm) h.update(`|i:${i.id}:${i.state}`);

@@ -6,6 +6,7 @@ import { benchRewrap } from './rewrap.js';
 import { benchRotation } from './rotation.js';
 import { benchItsm } from './itsm.js';
 import { benchScale, type ScaleBench } from './scale.js';
+import { benchDashboard } from './dashboard.js';
 
 /** `--name <value>` from the command line, as a positive integer. */
 function intOption(name: string): number | undefined {
@@ -55,6 +56,13 @@ const parts: Record<string, () => Promise<unknown> | unknown> = {
   // `--protectors N` (default 10000), `--incidents N` open incidents among them (default 500). `--only scale` runs both.
   memory: async () => (await scaleRun()).memory,
   sweep: async () => (await scaleRun()).sweep,
+  // The console's first byte for the scale estate next to GET /api/protectors (`--protectors`, `--incidents`, `--samples`).
+  dashboard: () => {
+    const protectors = intOption('protectors');
+    const incidents = intOption('incidents');
+    const samples = intOption('samples');
+    return benchDashboard({ ...(protectors ? { protectors } : {}), ...(incidents ? { incidents } : {}), ...(samples ? { samples } : {}) });
+  },
 };
 
 const onlyAt = process.argv.indexOf('--only');

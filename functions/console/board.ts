@@ -85,9 +85,12 @@ function incidentsSection(view: ConsoleView, alerts: ReadonlyArray<AlertTransiti
   return `<section aria-labelledby="incidents-h" id="incidents"><h1 id="incidents-h">Open incidents: ${esc(total)}</h1>${body}</section>`;
 }
 
+/** Page 1 is the default: left out of links. */
+const one = (n: number): number | undefined => (n === 1 ? undefined : n);
+
 function pager(param: 'page' | 'ipage', current: number, pages: number, q: BoardQuery, label: string): string {
   if (pages <= 1) return '';
-  const link = (n: number, text: string, rel: string): string => `<a href="./${query({ q: q.q, health: q.health, kind: q.kind, page: param === 'page' ? n : q.page, ipage: param === 'ipage' ? n : q.ipage })}" rel="${rel}">${text}</a>`;
+  const link = (n: number, text: string, rel: string): string => `<a href="./${query({ q: q.q, health: q.health, kind: q.kind, page: one(param === 'page' ? n : q.page), ipage: one(param === 'ipage' ? n : q.ipage) })}" rel="${rel}">${text}</a>`;
   return `<nav class="pager" aria-label="${esc(label)}">${current > 1 ? link(current - 1, '← Previous', 'prev') : ''}<span>Page ${esc(current)} of ${esc(pages)}</span>${current < pages ? link(current + 1, 'Next →', 'next') : ''}</nav>`;
 }
 

@@ -9,7 +9,7 @@ import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { incidentsOnPage, KINDS, renderBoard, type BoardQuery } from './board.js';
 import { renderProtector, renderRotation, renderRotations } from './detailPages.js';
 import { esc, page, PAGE_HEADERS } from './layout.js';
-import { consoleVersion, watchVersion } from './live.js';
+import { consoleSnapshot, consoleVersion, watchVersion } from './live.js';
 
 /** Where the console is served: `/api/dashboard/` on the Function App, `/` on the standalone host. */
 export function baseOf(req: HttpInput): string {
@@ -39,8 +39,8 @@ function notFound(req: HttpInput, services: Services, what: string): HttpOutput 
 
 export async function boardHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
   const q = boardQuery(req.query);
-  const [view, version] = await Promise.all([services.consoleView(), consoleVersion(services)]);
-  const alerts = await services.incidentAlerts(incidentsOnPage(view, q));
+  const { view, version, firstPageAlerts } = await consoleSnapshot(services);
+  const alerts = q.ipage === 1 ? firstPageAlerts : await services.incidentAlerts(incidentsOnPage(view, q));
   const open = view.incidents.length;
   return html(page({ base: baseOf(req), title: open ? `${open} open incident${open === 1 ? '' : 's'}` : 'No open incidents', section: 'board', now: view.evaluatedAt, version, main: renderBoard(view, alerts, q) }));
 }
@@ -53,7 +53,7 @@ export async function protectorPageHandler(services: Services, req: HttpInput): 
 }
 
 export async function rotationsPageHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
-  const [work, discovery, version] = await Promise.all([services.activeWork(), services.discoveryStatus().catch(() => null), consoleVersion(services)]);
+  const [{ work, version }, discovery] = await Promise.all([consoleSnapshot(services), services.discoveryStatus().catch(() => null)]);
   return html(page({ base: baseOf(req), title: 'Rotations', section: 'rotations', now: services.clock.now(), version, main: renderRotations(work, discovery) }));
 }
 

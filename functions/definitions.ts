@@ -41,6 +41,8 @@ export interface HttpTrigger {
   readonly streaming?: boolean;
   /** The standalone host also serves it at `/<route without its first segment>` (the console at `/`, `/protectors/{id}`…). */
   readonly rootAlias?: boolean;
+  /** A route of the operator console (its authentication may be App Service's: FunctionsConfig.consoleAuth). */
+  readonly console?: boolean;
 }
 
 /** Body limit of a route that names none: the API's own requests are small JSON objects, or nothing (GET). */

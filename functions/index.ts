@@ -61,7 +61,8 @@ function register(def: FunctionDefinition): void {
         methods: [...t.methods],
         route: t.route,
         // The ITSM webhook and Event Grid carry their own authentication (signature, token, aeg-sas-key).
-        authLevel: def.name === 'health' || def.name === 'itsmWebhook' ? 'anonymous' : 'function',
+        // The console behind App Service Authentication (CONSOLE_AUTH=app-service): signed in by Easy Auth, checked by its handlers.
+        authLevel: def.name === 'health' || def.name === 'itsmWebhook' || (t.console === true && services.config.consoleAuth === 'app-service') ? 'anonymous' : 'function',
         handler: async (req: HttpRequest) => {
           const headers: Record<string, string> = {};
           req.headers.forEach((v, k) => {

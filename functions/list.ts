@@ -5,7 +5,7 @@ import { retireVersionHandler, rewrapHandler, rotationHandler, startRewrapHandle
 import type { Services } from './services.js';
 import { itsmRequestHandler, itsmWebhookHandler } from './itsmHttp.js';
 import { MAX_ITSM_BODY } from '../app/itsm/accept.js';
-import { assetHandler, boardHandler, eventsHandler, protectorPageHandler, rotationPageHandler, rotationsPageHandler, versionHandler } from './console/handlers.js';
+import { assetHandler, boardHandler, consoleRoute, eventsHandler, protectorPageHandler, rotationPageHandler, rotationsPageHandler, versionHandler } from './console/handlers.js';
 
 const RETRY: RetryOptions = { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumIntervalMs: 10_000, maximumIntervalMs: 300_000 };
 
@@ -66,12 +66,12 @@ export function functionDefinitions(services: Services): FunctionDefinition[] {
     { name: 'itsmWebhook', trigger: { type: 'http', methods: ['POST'], route: 'itsm/{profile}', maxBodyBytes: MAX_ITSM_BODY }, handler: (req: HttpInput) => itsmWebhookHandler(services, req) },
     { name: 'itsmRequest', trigger: { type: 'http', methods: ['GET'], route: 'itsm/requests/{id}' }, handler: (req: HttpInput) => itsmRequestHandler(services, req) },
     // The operator console (functions/console): on the standalone host also at `/`, `/protectors/{id}`, `/rotations`…
-    { name: 'dashboard', trigger: { type: 'http', methods: ['GET'], route: 'dashboard', rootAlias: true }, handler: (req: HttpInput) => boardHandler(services, req) },
-    { name: 'consoleProtector', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/protectors/{id}', rootAlias: true }, handler: (req: HttpInput) => protectorPageHandler(services, req) },
-    { name: 'consoleRotations', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/rotations', rootAlias: true }, handler: (req: HttpInput) => rotationsPageHandler(services, req) },
-    { name: 'consoleRotation', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/rotations/{id}', rootAlias: true }, handler: (req: HttpInput) => rotationPageHandler(services, req) },
-    { name: 'consoleAsset', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/assets/{name}', rootAlias: true }, handler: (req: HttpInput) => assetHandler(req) },
-    { name: 'consoleVersion', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/version', rootAlias: true }, handler: () => versionHandler(services) },
-    { name: 'consoleEvents', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/events', rootAlias: true, streaming: true }, handler: () => eventsHandler(services) },
+    { name: 'dashboard', trigger: { type: 'http', methods: ['GET'], route: 'dashboard', rootAlias: true, console: true }, handler: consoleRoute(services, (req) => boardHandler(services, req)) },
+    { name: 'consoleProtector', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/protectors/{id}', rootAlias: true, console: true }, handler: consoleRoute(services, (req) => protectorPageHandler(services, req)) },
+    { name: 'consoleRotations', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/rotations', rootAlias: true, console: true }, handler: consoleRoute(services, (req) => rotationsPageHandler(services, req)) },
+    { name: 'consoleRotation', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/rotations/{id}', rootAlias: true, console: true }, handler: consoleRoute(services, (req) => rotationPageHandler(services, req)) },
+    { name: 'consoleAsset', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/assets/{name}', rootAlias: true, console: true }, handler: consoleRoute(services, (req) => assetHandler(req)) },
+    { name: 'consoleVersion', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/version', rootAlias: true, console: true }, handler: consoleRoute(services, () => versionHandler(services)) },
+    { name: 'consoleEvents', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/events', rootAlias: true, streaming: true, console: true }, handler: consoleRoute(services, () => eventsHandler(services)) },
   ];
 }

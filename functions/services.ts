@@ -34,6 +34,8 @@ export interface FunctionsConfig {
   readonly itsmSchedule: string;
   readonly discoverySchedule: string;
   readonly eventGridKey: string | undefined;
+  /** How the Function App authenticates the console (CONSOLE_AUTH); absent: `function-key`. */
+  readonly consoleAuth?: 'function-key' | 'app-service';
 }
 
 /** What is in progress, for the console's rotations page. */

@@ -57,6 +57,7 @@ export function functionsConfigOf(config: Config): FunctionsConfig {
     itsmSchedule: config.ITSM_SCHEDULE,
     discoverySchedule: config.DISCOVERY_SCHEDULE,
     eventGridKey: config.EVENTGRID_KEY,
+    consoleAuth: config.CONSOLE_AUTH,
   };
 }
 

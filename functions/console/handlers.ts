@@ -31,6 +31,20 @@ export function boardQuery(query: URLSearchParams): BoardQuery {
   };
 }
 
+/**
+ * Every console route: with CONSOLE_AUTH=app-service the Functions host lets the request through anonymously, and
+ * the identity App Service Authentication established must be there (Easy Auth sets the header and strips a
+ * client's). Otherwise the host has already authenticated it (function key; the standalone host's API key or session).
+ */
+export function consoleRoute(services: Services, handler: (req: HttpInput) => Promise<HttpOutput>): (req: HttpInput) => Promise<HttpOutput> {
+  return async (req) => {
+    if (services.config.consoleAuth === 'app-service' && !req.headers['x-ms-client-principal-id']) {
+      return { status: 401, headers: PAGE_HEADERS, body: page({ base: baseOf(req), title: 'Sign-in required', section: 'board', now: services.clock.now(), main: '<h1>Sign-in required</h1><p>This console is behind App Service Authentication, and this request carried no signed-in identity.</p>' }) };
+    }
+    return handler(req);
+  };
+}
+
 const html = (body: string, status = 200): HttpOutput => ({ status, headers: PAGE_HEADERS, body });
 
 function notFound(req: HttpInput, services: Services, what: string): HttpOutput {

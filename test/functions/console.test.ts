@@ -17,6 +17,9 @@ import { createHttpServer, type HostServer } from '../../hosts/standalone/httpSe
 import { compileRoute } from '../../hosts/standalone/router.js';
 import { sessionToken } from '../../hosts/standalone/consoleSession.js';
 import { silentLogger } from '../../adapters/logging/logger.js';
+import { functionDefinitions } from '../../functions/list.js';
+import type { FunctionDefinition, HttpInput, HttpTrigger } from '../../functions/definitions.js';
+import type { Services } from '../../functions/services.js';
 import { scaleEstate, scaleFold, scaleSnapshot } from '../../bench/scaleEstate.js';
 
 const NOW = Date.parse('2026-12-06T03:00:00Z');
@@ -159,5 +162,19 @@ describe('console sign-in on the standalone host', () => {
     expect((await fetch(`${url}/api/protectors/x/rotations`, { method: 'POST', headers: session })).status).toBe(401);
     expect((await fetch(`${url}/`, { headers: { cookie: 'keysteward_console=forged' } })).status).toBe(401);
     expect((await fetch(`${url}/api/protectors`, { headers: { 'x-api-key': KEY } })).status).toBe(200);
+  });
+});
+
+describe('console behind App Service Authentication (Function App, CONSOLE_AUTH=app-service)', () => {
+  it('answers 401 to a request without the identity Easy Auth sets, and serves it with one', async () => {
+    const hub = { connection: 'A', name: 'a', consumerGroup: '$Default' };
+    const services = { config: { consoleAuth: 'app-service', auditEventHub: hub, activityEventHub: hub }, clock: { now: () => NOW }, log: silentLogger } as unknown as Services;
+    const defs = functionDefinitions(services).filter((d): d is Extract<FunctionDefinition, { trigger: HttpTrigger }> => d.trigger.type === 'http');
+    expect(defs.filter((d) => d.trigger.console).map((d) => d.name)).toEqual(['dashboard', 'consoleProtector', 'consoleRotations', 'consoleRotation', 'consoleAsset', 'consoleVersion', 'consoleEvents']);
+    const asset = defs.find((d) => d.name === 'consoleAsset');
+    const req = (headers: Record<string, string>): HttpInput => ({ method: 'GET', params: { name: 'console.js' }, query: new URLSearchParams(), headers, rawBody: Buffer.alloc(0), path: '/api/dashboard/assets/console.js' });
+    expect((await asset?.handler(req({})))?.status).toBe(401);
+    const served = await asset?.handler(req({ 'x-ms-client-principal-id': '0c0ffee0-0000-4000-8000-000000000001' }));
+    expect([served?.status, served?.headers?.['content-type']]).toEqual([200, 'text/javascript; charset=utf-8']);
   });
 });

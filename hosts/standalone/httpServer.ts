@@ -65,7 +65,9 @@ export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?:
         }
         return send({ status: 200, headers: LOGIN_HEADERS, body: loginPage(null) });
       }
-      if (apiKey !== undefined && !OPEN_PATHS.has(url.pathname) && !(req.method === 'POST' && OPEN_PATTERN.test(url.pathname))) {
+      // The console's script and stylesheet are public (no data in them): the sign-in page uses the stylesheet too.
+      const staticAsset = req.method === 'GET' && /^(\/api\/dashboard)?\/assets\/[\w.-]+$/.test(url.pathname);
+      if (apiKey !== undefined && !staticAsset && !OPEN_PATHS.has(url.pathname) && !(req.method === 'POST' && OPEN_PATTERN.test(url.pathname))) {
         const given = req.headers['x-api-key'] ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
         // A console page may also be opened with the session cookie /login gives (GET only: never an API write).
         const consoleGet = req.method === 'GET' && isConsolePath(url.pathname);

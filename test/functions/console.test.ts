@@ -162,6 +162,8 @@ describe('console sign-in on the standalone host', () => {
     expect((await fetch(`${url}/api/protectors/x/rotations`, { method: 'POST', headers: session })).status).toBe(401);
     expect((await fetch(`${url}/`, { headers: { cookie: 'keysteward_console=forged' } })).status).toBe(401);
     expect((await fetch(`${url}/api/protectors`, { headers: { 'x-api-key': KEY } })).status).toBe(200);
+    // The static script and stylesheet carry no data: public, so the sign-in page is styled (404 here: no such route).
+    expect((await fetch(`${url}/assets/console.css`)).status).toBe(404);
   });
 });
 

@@ -8,6 +8,7 @@ import { benchRewrap } from './rewrap.js';
 import { benchRotation } from './rotation.js';
 import { benchItsm } from './itsm.js';
 import { benchScale, type ScaleBench } from './scale.js';
+import { benchDashboard } from './dashboard.js';
 
 /** `--name <value>` from the command line, as a positive integer. */
 function intOption(name: string): number | undefined {
@@ -62,6 +63,13 @@ const parts: Record<string, () => Promise<unknown> | unknown> = {
   // The generated estate (324 SQL servers, 55 Cosmos DB accounts, 40 vaults, 5 subscriptions) and twice it, with ARM's
   // own throttling; fails when what it discovers is not what the generator made.
   discover: () => benchDiscover(),
+  // The console's first byte for the scale estate next to GET /api/protectors (`--protectors`, `--incidents`, `--samples`).
+  dashboard: () => {
+    const protectors = intOption('protectors');
+    const incidents = intOption('incidents');
+    const samples = intOption('samples');
+    return benchDashboard({ ...(protectors ? { protectors } : {}), ...(incidents ? { incidents } : {}), ...(samples ? { samples } : {}) });
+  },
 };
 
 const onlyAt = process.argv.indexOf('--only');

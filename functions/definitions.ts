@@ -34,6 +34,15 @@ export interface HttpTrigger {
   readonly route: string;
   /** Largest request body accepted (bytes); both hosts answer 413 past it. Default DEFAULT_MAX_BODY_BYTES. */
   readonly maxBodyBytes?: number;
+  /**
+   * A long-lived streamed answer (server-sent events): served by the standalone host only — the Function App does not
+   * register it (a Functions HTTP invocation is not meant to stay open), and its clients fall back to polling.
+   */
+  readonly streaming?: boolean;
+  /** The standalone host also serves it at `/<route without its first segment>` (the console at `/`, `/protectors/{id}`…). */
+  readonly rootAlias?: boolean;
+  /** A route of the operator console (its authentication may be App Service's: FunctionsConfig.consoleAuth). */
+  readonly console?: boolean;
 }
 
 /** Body limit of a route that names none: the API's own requests are small JSON objects, or nothing (GET). */
@@ -60,6 +69,8 @@ export interface HttpInput {
   readonly headers: Readonly<Record<string, string>>;
   readonly duplicatedHeaders?: readonly string[];
   readonly rawBody: Buffer;
+  /** The request's path as received (the console builds its links relative to where it is served). */
+  readonly path?: string;
 }
 
 export interface HttpOutput {
@@ -67,6 +78,11 @@ export interface HttpOutput {
   readonly headers?: Readonly<Record<string, string>>;
   readonly jsonBody?: unknown;
   readonly body?: string;
+  /**
+   * A streamed body (streaming routes only): called once headers are sent; `write` sends a chunk, `closed` aborts when
+   * the client goes away or the host stops. The response ends when the returned promise settles.
+   */
+  readonly stream?: (write: (chunk: string) => void, closed: AbortSignal) => Promise<void>;
 }
 
 export type FunctionDefinition =

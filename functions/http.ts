@@ -4,7 +4,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { HttpInput, HttpOutput } from './definitions.js';
 import type { Services } from './services.js';
-import { renderDashboard } from './dashboard.js';
 import { parseJsonBody } from '../app/jsonInput.js';
 
 export async function healthHandler(services: Services): Promise<HttpOutput> {
@@ -26,11 +25,6 @@ export async function protectorHandler(services: Services, req: HttpInput): Prom
 /** GET /api/discovery — discovery's last run, findings, drift and the overlay in use (issue 8). */
 export async function discoveryHandler(services: Services): Promise<HttpOutput> {
   return { status: 200, jsonBody: await services.discoveryStatus() };
-}
-
-export async function dashboardHandler(services: Services): Promise<HttpOutput> {
-  const protectors = await services.listProtectors();
-  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderDashboard(protectors, services.clock.now()) };
 }
 
 const validationEvent = z.object({ eventType: z.literal('Microsoft.EventGrid.SubscriptionValidationEvent'), data: z.object({ validationCode: z.string().min(1) }) });

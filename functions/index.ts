@@ -69,11 +69,15 @@ function register(def: FunctionDefinition): void {
     case 'http': {
       const t = def.trigger as HttpTrigger;
       const handler = (def as Extract<FunctionDefinition, { trigger: HttpTrigger }>).handler;
+      // A streamed answer (the console's server-sent events) is not held open by a Functions invocation: the
+      // console polls `dashboard/version` instead when the stream answers 404.
+      if (t.streaming) return;
       app.http(def.name, {
         methods: [...t.methods],
         route: t.route,
         // The ITSM webhook and Event Grid carry their own authentication (signature, token, aeg-sas-key).
-        authLevel: def.name === 'health' || def.name === 'itsmWebhook' ? 'anonymous' : 'function',
+        // The console behind App Service Authentication (CONSOLE_AUTH=app-service): signed in by Easy Auth, checked by its handlers.
+        authLevel: def.name === 'health' || def.name === 'itsmWebhook' || (t.console === true && services.config.consoleAuth === 'app-service') ? 'anonymous' : 'function',
         handler: async (req: HttpRequest) => {
           const headers: Record<string, string> = {};
           req.headers.forEach((v, k) => {
@@ -82,7 +86,7 @@ function register(def: FunctionDefinition): void {
           // The same per-route cap as the standalone host (the Functions host itself allows 100 MB), checked while reading.
           const rawBody = await readStreamBody(req.body, req.headers.get('content-length'), maxBodyBytesOf(t));
           if (rawBody === null) return { status: 413, jsonBody: { error: 'body too large' } };
-          const out = await handler({ method: req.method, params: { ...req.params }, query: new URLSearchParams(req.query), headers, rawBody });
+          const out = await handler({ method: req.method, params: { ...req.params }, query: new URLSearchParams(req.query), headers, rawBody, path: new URL(req.url).pathname });
           return { status: out.status, ...(out.headers ? { headers: out.headers } : {}), ...(out.jsonBody !== undefined ? { jsonBody: out.jsonBody } : { body: out.body ?? '' }) };
         },
       });

@@ -37,6 +37,10 @@ export function lazyServices(config: Services['config'], build: () => Promise<Se
     receiveItsm: async (input) => (await get()).receiveItsm(input),
     getItsmRequest: async (id) => (await get()).getItsmRequest(id),
     itsmTick: async () => (await get()).itsmTick(),
+    consoleView: async () => (await get()).consoleView(),
+    incidentAlerts: async (incidents) => (await get()).incidentAlerts(incidents),
+    protectorConsole: async (id) => (await get()).protectorConsole(id),
+    activeWork: async () => (await get()).activeWork(),
     close: async () => (promise ? (await promise).close() : undefined),
   };
 }

@@ -1,10 +1,11 @@
 // The function definitions both hosts register.
 import type { EventHubInput, FunctionDefinition, HttpInput, RetryOptions } from './definitions.js';
-import { dashboardHandler, discoveryHandler, eventGridHandler, healthHandler, MAX_EVENT_GRID_BODY, protectorHandler, protectorsHandler } from './http.js';
+import { discoveryHandler, eventGridHandler, healthHandler, MAX_EVENT_GRID_BODY, protectorHandler, protectorsHandler } from './http.js';
 import { retireVersionHandler, rewrapHandler, rotationHandler, startRewrapHandler, startRotationHandler } from './rotationHttp.js';
 import type { Services } from './services.js';
 import { itsmRequestHandler, itsmWebhookHandler } from './itsmHttp.js';
 import { MAX_ITSM_BODY } from '../app/itsm/accept.js';
+import { assetHandler, boardHandler, consoleRoute, eventsHandler, protectorPageHandler, rotationPageHandler, rotationsPageHandler, versionHandler } from './console/handlers.js';
 
 const RETRY: RetryOptions = { strategy: 'exponentialBackoff', maxRetryCount: 5, minimumIntervalMs: 10_000, maximumIntervalMs: 300_000 };
 
@@ -64,6 +65,13 @@ export function functionDefinitions(services: Services): FunctionDefinition[] {
     { name: 'rewrap', trigger: { type: 'http', methods: ['GET'], route: 'rewraps/{id}' }, handler: (req: HttpInput) => rewrapHandler(services, req) },
     { name: 'itsmWebhook', trigger: { type: 'http', methods: ['POST'], route: 'itsm/{profile}', maxBodyBytes: MAX_ITSM_BODY }, handler: (req: HttpInput) => itsmWebhookHandler(services, req) },
     { name: 'itsmRequest', trigger: { type: 'http', methods: ['GET'], route: 'itsm/requests/{id}' }, handler: (req: HttpInput) => itsmRequestHandler(services, req) },
-    { name: 'dashboard', trigger: { type: 'http', methods: ['GET'], route: 'dashboard' }, handler: () => dashboardHandler(services) },
+    // The operator console (functions/console): on the standalone host also at `/`, `/protectors/{id}`, `/rotations`…
+    { name: 'dashboard', trigger: { type: 'http', methods: ['GET'], route: 'dashboard', rootAlias: true, console: true }, handler: consoleRoute(services, (req) => boardHandler(services, req)) },
+    { name: 'consoleProtector', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/protectors/{id}', rootAlias: true, console: true }, handler: consoleRoute(services, (req) => protectorPageHandler(services, req)) },
+    { name: 'consoleRotations', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/rotations', rootAlias: true, console: true }, handler: consoleRoute(services, (req) => rotationsPageHandler(services, req)) },
+    { name: 'consoleRotation', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/rotations/{id}', rootAlias: true, console: true }, handler: consoleRoute(services, (req) => rotationPageHandler(services, req)) },
+    { name: 'consoleAsset', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/assets/{name}', rootAlias: true, console: true }, handler: consoleRoute(services, (req) => assetHandler(req)) },
+    { name: 'consoleVersion', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/version', rootAlias: true, console: true }, handler: consoleRoute(services, () => versionHandler(services)) },
+    { name: 'consoleEvents', trigger: { type: 'http', methods: ['GET'], route: 'dashboard/events', rootAlias: true, streaming: true, console: true }, handler: consoleRoute(services, () => eventsHandler(services)) },
   ];
 }

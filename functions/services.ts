@@ -10,6 +10,10 @@ import type { RewrapStatus } from '../app/rewrap/rewrapJobs.js';
 import type { AcceptResult, InboundHttp } from '../app/itsm/accept.js';
 import type { ItsmRequest } from '../domain/itsm/request.js';
 import type { DiscoveryStatus } from '../app/drift/status.js';
+import type { ConsoleView } from '../app/console/view.js';
+import type { ProtectorConsole } from '../app/console/detail.js';
+import type { AlertTransition } from '../app/queries.js';
+import type { Incident } from '../domain/report.js';
 
 /**
  * `degraded`: shown, but not a reason to fail liveness (an ITSM outage delays write-backs; it does not stop keysteward).
@@ -30,6 +34,15 @@ export interface FunctionsConfig {
   readonly itsmSchedule: string;
   readonly discoverySchedule: string;
   readonly eventGridKey: string | undefined;
+  /** How the Function App authenticates the console (CONSOLE_AUTH); absent: `function-key`. */
+  readonly consoleAuth?: 'function-key' | 'app-service';
+}
+
+/** What is in progress, for the console's rotations page. */
+export interface ActiveWork {
+  readonly rotations: readonly RotationRun[];
+  readonly rewraps: readonly RewrapStatus[];
+  readonly itsm: readonly ItsmRequest[];
 }
 
 export interface Services {
@@ -60,5 +73,13 @@ export interface Services {
   discoveryStatus(): Promise<DiscoveryStatus>;
   /** Starts the rotations the schedule says are due (rotation_due); returns the run ids started. */
   rotateDue(): Promise<string[]>;
+  /** The operator console's read model: every protector summarised and the open incidents, from one cached scan. */
+  consoleView(): Promise<ConsoleView>;
+  /** The alert of each incident's current stage with its per-channel delivery (null: not claimed yet). */
+  incidentAlerts(incidents: readonly Incident[]): Promise<Array<AlertTransition | null>>;
+  /** One protector's key versions per vault (and what keeps each from retirement), timeline and rotation history. */
+  protectorConsole(id: string): Promise<ProtectorConsole | null>;
+  /** Rotations running, rewrap campaigns open, ITSM requests open. */
+  activeWork(): Promise<ActiveWork>;
   close(): Promise<void>;
 }

@@ -42,6 +42,8 @@ import type { Config } from './config.js';
 import { ConfigError, vaultUrlResolver } from './config.js';
 import type { DependencyStatus, FunctionsConfig, Services } from '../functions/services.js';
 import { RedisClaimClock } from '../adapters/redis/claimClock.js';
+import { buildConsoleView, createViewCache } from '../app/console/view.js';
+import { currentAlerts, protectorConsole } from '../app/console/detail.js';
 
 
 /** The service's own identity in local mode (the emulated Key Vault grants it read access for reconcile). */
@@ -57,6 +59,7 @@ export function functionsConfigOf(config: Config): FunctionsConfig {
     itsmSchedule: config.ITSM_SCHEDULE,
     discoverySchedule: config.DISCOVERY_SCHEDULE,
     eventGridKey: config.EVENTGRID_KEY,
+    consoleAuth: config.CONSOLE_AUTH,
   };
 }
 
@@ -184,6 +187,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   if (itsm.incidentChannel) notifiers.push(itsm.incidentChannel);
   if (notifiers.length === 0) log.warn({}, 'no alert channel configured: alerts stay undelivered in the ledger (GET /api/health "alerts") until one is');
 
+  // The operator console reads one cached scan of the state table, shared by every viewer of this instance.
+  const consoleViews = createViewCache(() => buildConsoleView({ estates, state, clock, discoveryFindings: discovery.findings }), clock);
+
   const services: Services = {
     config: functionsConfigOf(config),
     clock,
@@ -252,6 +258,13 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     receiveItsm: (input) => itsm.receive(input),
     getItsmRequest: (id) => itsm.get(id),
     itsmTick: () => itsm.tick(),
+    consoleView: () => consoleViews.get(),
+    incidentAlerts: (incidents) => currentAlerts(ledger, incidents),
+    protectorConsole: (id) => protectorConsole({ estates, state, clock, runs: (p) => rotations.listByProtector(p), discoveryFindings: discovery.findings }, id),
+    activeWork: async () => {
+      const [runs, rewraps, requests] = await Promise.all([rotations.listRunning(), rotations.openRewraps(), itsm.listOpen()]);
+      return { rotations: runs, rewraps, itsm: requests };
+    },
     close: async () => {
       incidentGauge.stop();
       await discovery.close();

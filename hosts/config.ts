@@ -72,6 +72,13 @@ export const configSchema = z
     EVENTGRID_KEY: z.string().min(16).optional(),
     /** Required by every route but health and Event Grid (header x-api-key or Authorization: Bearer). */
     API_KEY: z.string().min(16).optional(),
+    /**
+     * How the Function App authenticates the operator console: `function-key` (the function key, like the API), or
+     * `app-service` — the console routes are anonymous to the Functions host and each request must carry the
+     * `x-ms-client-principal-id` header that App Service Authentication (Easy Auth) sets after signing the user in.
+     * Only with Easy Auth enabled and requiring sign-in: it strips that header from what clients send.
+     */
+    CONSOLE_AUTH: z.enum(['function-key', 'app-service']).default('function-key'),
     /** For the SQL protector switch. */
     ARM_ENDPOINT: armEndpoint,
     /** Run the BullMQ rotation worker in this process (the standalone host; a Function App does not). */

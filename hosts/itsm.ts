@@ -45,6 +45,8 @@ export interface ItsmServices {
   readonly profiles: readonly ItsmProfile[];
   receive(input: InboundHttp): Promise<AcceptResult>;
   get(id: string): Promise<ItsmRequest | null>;
+  /** Requests not yet in a terminal state (the operator console). */
+  listOpen(): Promise<ItsmRequest[]>;
   /** The ITSM timer: open requests queued, the outbox carried. */
   tick(): Promise<ItsmTickResult>;
   /** The alert channel for incident tickets, when the estate asks for them. */
@@ -153,6 +155,7 @@ export function createItsmServices(input: {
     profiles: Object.keys(auth) as ItsmProfile[],
     receive: (http) => acceptItsmWebhook({ store, queue, outbox, auth, inbound, clock, log }, http),
     get: async (id) => (/^itsm-[a-z0-9-]{1,80}$/.test(id) ? ((await store.get(id))?.request ?? null) : null),
+    listOpen: () => store.listOpen(),
     tick: () => itsmTick({ store, queue, outbox, tickets, incidents, clock, leaseClock, log }),
     incidentChannel: outbound ? createIncidentTicketChannel({ outbox, system: outbound.system }) : null,
     async health() {

@@ -57,6 +57,11 @@ export interface RotationServices {
   /** Queues a DEK rewrap campaign onto `toVersion` (the same campaign, when already queued or running). */
   startRewrap(protectorId: string, args: RewrapArgs): Promise<StartRewrapResult>;
   getRewrap(id: string): Promise<RewrapStatus | null>;
+  /** Runs still marked running, and every run of one protector (the operator console). */
+  listRunning(): Promise<RotationRun[]>;
+  listByProtector(protectorId: string): Promise<RotationRun[]>;
+  /** Rewrap campaigns not yet ended, with what Redis knows of their progress. */
+  openRewraps(): Promise<RewrapStatus[]>;
   close(): Promise<void>;
 }
 
@@ -165,6 +170,13 @@ export function createRotationServices(input: {
       return [...requeued, ...campaignsRequeued];
     },
     get: async (id) => (await ledger.get(id))?.run ?? null,
+    listRunning: () => ledger.listRunning(),
+    listByProtector: (id) => ledger.listByProtector(id),
+    openRewraps: async () => {
+      const open = await campaigns.listOpen();
+      const statuses = await Promise.all(open.map((c) => campaignStatus({ queue: rewraps, ledger: campaigns }, c.request.id)));
+      return statuses.filter((s): s is RewrapStatus => s !== null);
+    },
     close: async () => {
       depthGauge.stop();
       await worker?.close();

@@ -38,15 +38,23 @@ export function createProtectorUsage(deps: UsageDeps): ProtectorUsage {
     async stoppedBeingCurrentAt(protector: Protector, version: RetiringVersion): Promise<Millis | null> {
       const created = (await deps.keys.listVersions(version.vault, protector.keyName)).find((v) => v.version === version.version)?.created ?? null;
       if (created === null) return null;
-      const ends = (await deps.runs.listByProtector(protector.id))
-        .filter((r) => r.status === 'completed' && Date.parse(r.createdAt) > created)
-        .map((r) => {
-          const moved = r.steps.filter((s) => s.kind === 'switch-protector' && s.vault === version.vault).map((s) => Date.parse(s.finishedAt ?? ''));
-          const verify = r.steps.find((s) => s.kind === 'verify')?.finishedAt;
-          return moved.length > 0 ? Math.max(...moved) : verify ? Date.parse(verify) : NaN;
-        })
-        .filter((t) => Number.isFinite(t));
-      return ends.length > 0 ? Math.min(...ends) : null;
+      return endOfService(await deps.runs.listByProtector(protector.id), version.vault, created);
     },
   };
+}
+
+/**
+ * When a version of `vault` created at `created` stopped being current: the end of the first completed rotation
+ * after it was created (its switch in that vault, else its verify step); null when no such rotation is recorded.
+ */
+export function endOfService(runs: readonly RotationRun[], vault: string, created: Millis): Millis | null {
+  const ends = runs
+    .filter((r) => r.status === 'completed' && Date.parse(r.createdAt) > created)
+    .map((r) => {
+      const moved = r.steps.filter((s) => s.kind === 'switch-protector' && s.vault === vault).map((s) => Date.parse(s.finishedAt ?? ''));
+      const verify = r.steps.find((s) => s.kind === 'verify')?.finishedAt;
+      return moved.length > 0 ? Math.max(...moved) : verify ? Date.parse(verify) : NaN;
+    })
+    .filter((t) => Number.isFinite(t));
+  return ends.length > 0 ? Math.min(...ends) : null;
 }

@@ -7,6 +7,7 @@ import type { HttpOutput } from '../../functions/definitions.js';
 import { matchRoute, type Route } from './router.js';
 import { readBody } from '../../adapters/http/readBody.js';
 import { keyMatches } from '../../functions/http.js';
+import { isConsolePath, loginPage, LOGIN_HEADERS, sessionCookie, sessionValid } from './consoleSession.js';
 
 function headersOf(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
@@ -23,8 +24,12 @@ function duplicatedOf(req: IncomingMessage): string[] {
   return Object.entries(req.headersDistinct).filter(([, v]) => (v?.length ?? 0) > 1).map(([k]) => k.toLowerCase());
 }
 
-export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?: string): Server {
-  return createServer((req, res) => {
+/** The host's server; `endStreams` ends every streamed answer (server-sent events) so that close() can finish. */
+export type HostServer = Server & { endStreams(): void };
+
+export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?: string): HostServer {
+  const streams = new Set<AbortController>();
+  const server = createServer((req, res) => {
     const send = (out: HttpOutput): void => {
       const headers: Record<string, string> = { 'cache-control': 'no-store', ...(out.headers ?? {}) };
       let body = out.body ?? '';
@@ -32,13 +37,45 @@ export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?:
         body = JSON.stringify(out.jsonBody, null, 2);
         headers['content-type'] ??= 'application/json; charset=utf-8';
       }
+      if (out.stream) {
+        const closed = new AbortController();
+        streams.add(closed);
+        res.on('close', () => closed.abort());
+        res.writeHead(out.status, headers);
+        res.flushHeaders();
+        void out
+          .stream((chunk) => void res.write(chunk), closed.signal)
+          .catch((err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'stream ended with an error'))
+          .finally(() => {
+            streams.delete(closed);
+            res.end();
+          });
+        return;
+      }
       res.writeHead(out.status, headers).end(body);
     };
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (apiKey !== undefined && !OPEN_PATHS.has(url.pathname) && !(req.method === 'POST' && OPEN_PATTERN.test(url.pathname))) {
+      if (apiKey !== undefined && url.pathname === '/login') {
+        if (req.method === 'POST') {
+          const form = new URLSearchParams((await readBody(req, 4096))?.toString('utf8') ?? '');
+          if (!keyMatches(apiKey, form.get('key') ?? undefined)) return send({ status: 401, headers: LOGIN_HEADERS, body: loginPage('That is not this host’s API key.') });
+          const secure = req.headers['x-forwarded-proto'] === 'https';
+          return send({ status: 303, headers: { location: '/', 'set-cookie': sessionCookie(apiKey, secure) } });
+        }
+        return send({ status: 200, headers: LOGIN_HEADERS, body: loginPage(null) });
+      }
+      // The console's script and stylesheet are public (no data in them): the sign-in page uses the stylesheet too.
+      const staticAsset = req.method === 'GET' && /^(\/api\/dashboard)?\/assets\/[\w.-]+$/.test(url.pathname);
+      if (apiKey !== undefined && !staticAsset && !OPEN_PATHS.has(url.pathname) && !(req.method === 'POST' && OPEN_PATTERN.test(url.pathname))) {
         const given = req.headers['x-api-key'] ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-        if (!keyMatches(apiKey, typeof given === 'string' ? given : undefined)) return send({ status: 401, jsonBody: { error: 'unauthorized' } });
+        // A console page may also be opened with the session cookie /login gives (GET only: never an API write).
+        const consoleGet = req.method === 'GET' && isConsolePath(url.pathname);
+        const ok = keyMatches(apiKey, typeof given === 'string' ? given : undefined) || (consoleGet && sessionValid(apiKey, req.headers.cookie));
+        if (!ok) {
+          if (consoleGet && (req.headers.accept ?? '').includes('text/html')) return send({ status: 303, headers: { location: '/login' } });
+          return send({ status: 401, jsonBody: { error: 'unauthorized' } });
+        }
       }
       let match;
       try {
@@ -49,12 +86,17 @@ export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?:
       if ('status' in match) return send({ status: match.status, jsonBody: { error: match.status === 404 ? 'not found' : 'method not allowed' } });
       const rawBody = await readBody(req, match.route.maxBodyBytes);
       if (rawBody === null) return send({ status: 413, jsonBody: { error: 'body too large' } });
-      send(await match.route.handler({ method: req.method ?? 'GET', params: match.params, query: url.searchParams, headers: headersOf(req), duplicatedHeaders: duplicatedOf(req), rawBody }));
+      send(await match.route.handler({ method: req.method ?? 'GET', params: match.params, query: url.searchParams, headers: headersOf(req), duplicatedHeaders: duplicatedOf(req), rawBody, path: url.pathname }));
     })().catch((err: unknown) => {
       // The path only: a query string may carry a key (Event Grid's `code`), and logs never hold secrets (I8).
       log.error({ path: (req.url ?? '').split('?')[0], error: err instanceof Error ? err.message : String(err) }, 'request failed');
       if (!res.headersSent) send({ status: 500, jsonBody: { error: 'internal error' } });
       else res.destroy();
     });
+  });
+  return Object.assign(server, {
+    endStreams: () => {
+      for (const s of streams) s.abort();
+    },
   });
 }

@@ -1,5 +1,5 @@
-// HTTP routing for the standalone host: the same routes as the Function App (under /api), plus the dashboard
-// at `/`. Routes use the Functions `{param}` syntax; matching is exact per segment.
+// HTTP routing for the standalone host: the same routes as the Function App (under /api), plus the operator
+// console's routes at the root too (`/`, `/protectors/{id}`, `/rotations`…: `rootAlias`). Routes use the Functions `{param}` syntax; matching is exact per segment.
 import { maxBodyBytesOf, type FunctionDefinition, type HttpInput, type HttpOutput, type HttpTrigger } from '../../functions/definitions.js';
 
 type HttpDefinition = Extract<FunctionDefinition, { trigger: HttpTrigger }>;
@@ -37,7 +37,7 @@ export function routesOf(definitions: readonly FunctionDefinition[]): Route[] {
     const http = def as HttpDefinition;
     const limit = maxBodyBytesOf(http.trigger);
     routes.push(compileRoute('api', http.trigger.route, http.trigger.methods, http.handler, limit));
-    if (def.name === 'dashboard') routes.push(compileRoute('', '', http.trigger.methods, http.handler, limit));
+    if (http.trigger.rootAlias) routes.push(compileRoute('', http.trigger.route.split('/').slice(1).join('/'), http.trigger.methods, http.handler, limit));
   }
   return routes;
 }

@@ -64,6 +64,7 @@ export async function serve(config: Config, overrides: ServiceOverrides & { host
     close: async () => {
       timers.stop();
       await consumers?.close();
+      server.endStreams();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await services.close();

@@ -57,7 +57,13 @@ describe('Azure Functions registration', () => {
       // Signed by the sender (Standard Webhooks, X-Hub-Signature) or a bearer token: no function key in the way.
       ['itsmWebhook', 'itsm/{profile}', ['POST'], 'anonymous'],
       ['itsmRequest', 'itsm/requests/{id}', ['GET'], 'function'],
+      // The operator console; its event stream (dashboard/events) is the standalone host's alone: pages poll dashboard/version here.
       ['dashboard', 'dashboard', ['GET'], 'function'],
+      ['consoleProtector', 'dashboard/protectors/{id}', ['GET'], 'function'],
+      ['consoleRotations', 'dashboard/rotations', ['GET'], 'function'],
+      ['consoleRotation', 'dashboard/rotations/{id}', ['GET'], 'function'],
+      ['consoleAsset', 'dashboard/assets/{name}', ['GET'], 'function'],
+      ['consoleVersion', 'dashboard/version', ['GET'], 'function'],
     ]);
     expect(calls['eventGrid']?.map(([name]) => name)).toEqual(['eventGridKeyVault']);
   });

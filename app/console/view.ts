@@ -8,9 +8,9 @@ import { fromSnapshot } from '../../domain/health/snapshot.js';
 import { compareUrgency, summariseProtector, type ProtectorSummaryView } from '../../domain/console/summary.js';
 import type { Incident } from '../../domain/report.js';
 import type { ProtectorDiscoveryFinding } from '../../domain/discovery/view.js';
-import type { ProtectorSnapshot } from '../../domain/health/snapshot.js';
 import type { Clock, StateStore } from '../ports.js';
 import type { EstateSource } from '../estateSource.js';
+import { scanStates } from '../stateScan.js';
 
 export interface ConsoleView {
   readonly evaluatedAt: number;
@@ -34,9 +34,6 @@ export interface ConsoleViewDeps {
   readonly discoveryFindings?: (protectorId: string) => readonly ProtectorDiscoveryFinding[];
 }
 
-/** Table Storage's largest page. */
-const SCAN_PAGE = 1000;
-
 export function incidentVersionOf(incidents: readonly Incident[]): string {
   const h = createHash('sha256');
   for (const i of incidents) h.update(`${i.protector}|${i.member}|${i.cause}|${i.episode}|${i.stage}\n`);
@@ -45,19 +42,9 @@ export function incidentVersionOf(incidents: readonly Incident[]): string {
 
 export async function buildConsoleView(deps: ConsoleViewDeps): Promise<ConsoleView> {
   const { estate } = await deps.estates.fresh();
-  const snapshots = new Map<string, ProtectorSnapshot>();
-  let unreadable = 0;
-  let after: string | null = null;
-  for (;;) {
-    const page = await deps.state.list({ after, limit: SCAN_PAGE });
-    for (const e of page.entries) {
-      if (e.ok) snapshots.set(e.protectorId, e.stored.snapshot);
-      else unreadable++;
-    }
-    const last = page.entries[page.entries.length - 1];
-    if (!page.more || !last) break;
-    after = last.position;
-  }
+  const scan = await scanStates(deps.state);
+  const snapshots = scan.snapshots;
+  const unreadable = scan.unreadable.length;
   const now = deps.clock.now();
   const protectors = estate.protectors.map((p) => summariseProtector(estate, fromSnapshot(p, snapshots.get(p.id) ?? null), now));
   const incidents = protectors.flatMap((p) => p.incidents).sort(compareUrgency(now));

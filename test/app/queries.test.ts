@@ -51,4 +51,25 @@ describe('describeProtector', () => {
     const detail = await describeProtector({ estates: h.deps.estates, state: h.state, clock: h.deps.clock }, 'orders-sql');
     expect(detail?.incidents.map((i) => i.alerts)).toEqual([[]]);
   });
+
+  it('the list (one scan of the state store) says of every protector what describing it alone says; a state the scan cannot read is loaded on its own', async () => {
+    const h = harness(estate, '2026-03-03T02:18:30Z');
+    await ingestMessages(h.deps, [message(denial)]);
+    const q = { estates: h.deps.estates, state: h.state, clock: h.deps.clock };
+    const list = await listProtectors(q);
+    expect(list.map((p) => p.id)).toEqual(estate.protectors.map((p) => p.id));
+    for (const p of estate.protectors) {
+      const { incidents: _i, findingList: _f, evaluatedAt: _e, ...alone } = (await describeProtector(q, p.id))!;
+      expect(list.find((x) => x.id === p.id)).toEqual(alone);
+    }
+    // A scan that reports orders-sql's state unreadable: the list reads it directly, and a direct read that fails fails the list.
+    const unreadable = Object.create(h.state) as typeof h.state;
+    unreadable.list = async (range) => {
+      const page = await h.state.list(range);
+      return { ...page, entries: page.entries.map((e) => (e.protectorId === 'orders-sql' ? { ok: false as const, position: e.position, protectorId: e.protectorId, error: 'corrupt' } : e)) };
+    };
+    expect((await listProtectors({ ...q, state: unreadable })).find((p) => p.id === 'orders-sql')).toMatchObject({ health: 'access_lost', openIncidents: 1 });
+    unreadable.load = async () => Promise.reject(new Error('corrupt entity orders-sql'));
+    await expect(listProtectors({ ...q, state: unreadable })).rejects.toThrow('corrupt entity orders-sql');
+  });
 });

@@ -61,7 +61,7 @@ export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?:
           const form = new URLSearchParams((await readBody(req, 4096))?.toString('utf8') ?? '');
           if (!keyMatches(apiKey, form.get('key') ?? undefined)) return send({ status: 401, headers: LOGIN_HEADERS, body: loginPage('That is not this host’s API key.') });
           const secure = req.headers['x-forwarded-proto'] === 'https';
-          return send({ status: 303, headers: { location: '/', 'set-cookie': sessionCookie(apiKey, secure) } });
+          return send({ status: 303, headers: { location: '/', 'set-cookie': sessionCookie(apiKey, secure, Date.now()) } });
         }
         return send({ status: 200, headers: LOGIN_HEADERS, body: loginPage(null) });
       }
@@ -71,7 +71,7 @@ export function createHttpServer(routes: readonly Route[], log: Logger, apiKey?:
         const given = req.headers['x-api-key'] ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
         // A console page may also be opened with the session cookie /login gives (GET only: never an API write).
         const consoleGet = req.method === 'GET' && isConsolePath(url.pathname);
-        const ok = keyMatches(apiKey, typeof given === 'string' ? given : undefined) || (consoleGet && sessionValid(apiKey, req.headers.cookie));
+        const ok = keyMatches(apiKey, typeof given === 'string' ? given : undefined) || (consoleGet && sessionValid(apiKey, req.headers.cookie, Date.now()));
         if (!ok) {
           if (consoleGet && (req.headers.accept ?? '').includes('text/html')) return send({ status: 303, headers: { location: '/login' } });
           return send({ status: 401, jsonBody: { error: 'unauthorized' } });

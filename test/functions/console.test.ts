@@ -154,10 +154,15 @@ describe('console sign-in on the standalone host', () => {
     const signedIn = await fetch(`${url}/login`, form(KEY));
     expect(signedIn.status).toBe(303);
     const cookie = signedIn.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/^keysteward_console=[\w-]+; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200$/);
+    expect(cookie).toMatch(/^keysteward_console=\d+\.[\w-]+; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200$/);
     expect(cookie).not.toContain(KEY);
-    const session = { cookie: `keysteward_console=${sessionToken(KEY)}` };
+    expect((await fetch(`${url}/`, { headers: { cookie: cookie.split(';')[0] ?? '' } })).status).toBe(200);
+    const session = { cookie: `keysteward_console=${sessionToken(KEY, Date.now())}` };
     expect((await fetch(`${url}/`, { headers: session })).status).toBe(200);
+    // The host refuses a session past its 12 hours (whatever the browser keeps), one issued ahead of its clock, and one under another key.
+    expect((await fetch(`${url}/`, { headers: { cookie: `keysteward_console=${sessionToken(KEY, Date.now() - 12 * 3_600_000 - 1_000)}` } })).status).toBe(401);
+    expect((await fetch(`${url}/`, { headers: { cookie: `keysteward_console=${sessionToken(KEY, Date.now() + 10 * 60_000)}` } })).status).toBe(401);
+    expect((await fetch(`${url}/`, { headers: { cookie: `keysteward_console=${sessionToken('another-key', Date.now())}` } })).status).toBe(401);
     expect((await fetch(`${url}/api/protectors`, { headers: session })).status).toBe(401); // the API wants the key itself
     expect((await fetch(`${url}/api/protectors/x/rotations`, { method: 'POST', headers: session })).status).toBe(401);
     expect((await fetch(`${url}/`, { headers: { cookie: 'keysteward_console=forged' } })).status).toBe(401);

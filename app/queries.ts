@@ -5,6 +5,7 @@ import type { AlertKind } from '../domain/alerts/message.js';
 import type { Estate, Protector } from '../domain/estate/model.js';
 import type { ProtectorState } from '../domain/health/fold.js';
 import { deriveProtector } from '../domain/health/report.js';
+import { healthOf, type Health } from '../domain/console/summary.js';
 import { fromSnapshot } from '../domain/health/snapshot.js';
 import type { Finding, Incident } from '../domain/report.js';
 import type { ProtectorDiscoveryFinding } from '../domain/discovery/view.js';
@@ -14,7 +15,7 @@ import { scanStates } from './stateScan.js';
 import type { AlertLedger, AlertStatus, ChannelDelivery, Clock, StateStore } from './ports.js';
 import type { EstateSource } from './estateSource.js';
 
-export type Health = 'healthy' | 'at_risk' | 'access_lost' | 'inaccessible' | 'autoheal_expired';
+export type { Health };
 
 export interface ProtectorSummary {
   readonly id: string;
@@ -46,13 +47,6 @@ export interface ProtectorDetail extends ProtectorSummary {
   readonly evaluatedAt: string;
 }
 
-const SEVERITY: readonly Health[] = ['healthy', 'at_risk', 'access_lost', 'inaccessible', 'autoheal_expired'];
-
-function healthOf(incidents: readonly Incident[]): Health {
-  let worst = 0;
-  for (const i of incidents) if (i.stage !== 'resolved') worst = Math.max(worst, SEVERITY.indexOf(i.stage as Health));
-  return SEVERITY[worst] ?? 'healthy';
-}
 
 export interface QueryDeps {
   readonly estates: EstateSource;

@@ -3,11 +3,12 @@
 // its countdowns without a reload (server-sent events), and resolves when access is restored; a rotation's steps
 // advance on the open rotation page; the board still works with JavaScript off; axe-core finds no serious or critical
 // violation; no page breaks its own Content-Security-Policy.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../adapters/logging/logger.js';
+import { spawnLocalWorker } from '../support/localWorker.js';
 import { startLocalStack, type LocalStack } from '../../hosts/local/stack.js';
 import type { RotationRun } from '../../domain/rotation/run.js';
 import { axeViolations, chromiumAvailable, launchChromium, screenshot } from '../support/browser.js';
@@ -48,15 +49,7 @@ const mark = (page: Page): Promise<void> => page.evaluate(() => void (window['__
 const stillMarked = (page: Page): Promise<boolean> => page.evaluate(() => window['__kept'] === 1);
 
 function startWorker(): ChildProcess {
-  const c = stack.config;
-  return spawn(process.execPath, [`${ROOT}dist/cli/main.js`, 'worker'], {
-    env: {
-      ...process.env,
-      KEYSTEWARD_MODE: 'local', KEYSTEWARD_ESTATE: c.KEYSTEWARD_ESTATE, COSMOS_CARDS_KEY: stack.cosmos.masterKey, STORAGE_CONNECTION_STRING: c.STORAGE_CONNECTION_STRING ?? '', REDIS_URL: c.REDIS_URL,
-      REDIS_KEY_PREFIX: c.REDIS_KEY_PREFIX, KEYVAULT_URL_TEMPLATE: c.KEYVAULT_URL_TEMPLATE, ARM_ENDPOINT: c.ARM_ENDPOINT, ROTATION_LOCK_MS: '3000', LOG_LEVEL: 'silent', ...stack.itsm.env,
-    },
-    stdio: 'ignore',
-  });
+  return spawnLocalWorker(stack);
 }
 
 // Without chromium these are skipped on a developer's machine, but CI (.ci/run sets KEYSTEWARD_REQUIRE_BROWSER=1 after

@@ -14,6 +14,7 @@ import { LOCAL_SERVICE_PRINCIPAL } from '../../hosts/composition.js';
 import { LOCAL_ADMIN } from '../../hosts/local/seed.js';
 import { createKeyWrapper } from '../../adapters/keyvault/crypto/index.js';
 import { KeyClient } from '@azure/keyvault-keys';
+import { spawnLocalWorker } from '../support/localWorker.js';
 import { startLocalStack, type LocalStack } from '../../hosts/local/stack.js';
 import type { RotationRun } from '../../domain/rotation/run.js';
 
@@ -42,15 +43,7 @@ async function versionCounts(): Promise<Record<string, number>> {
 }
 
 function startWorker(): ChildProcess {
-  const c = stack.config;
-  return spawn(process.execPath, [`${ROOT}dist/cli/main.js`, 'worker'], {
-    env: {
-      ...process.env,
-      KEYSTEWARD_MODE: 'local', KEYSTEWARD_ESTATE: c.KEYSTEWARD_ESTATE, COSMOS_CARDS_KEY: stack.cosmos.masterKey, STORAGE_CONNECTION_STRING: c.STORAGE_CONNECTION_STRING ?? '', REDIS_URL: c.REDIS_URL,
-      REDIS_KEY_PREFIX: c.REDIS_KEY_PREFIX, KEYVAULT_URL_TEMPLATE: c.KEYVAULT_URL_TEMPLATE, ARM_ENDPOINT: c.ARM_ENDPOINT, ROTATION_LOCK_MS: '3000', LOG_LEVEL: 'silent', ...stack.itsm.env,
-    },
-    stdio: 'ignore',
-  });
+  return spawnLocalWorker(stack);
 }
 
 async function startRun(protector = 'orders-sql'): Promise<RotationRun> {

@@ -3,7 +3,7 @@
 // processes, one after the other, run the steps and export their spans over OTLP/HTTP to a local receiver (standing in
 // for a collector) when they stop. Every step span is in the run's trace, a child of its root, from two process
 // instances.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../adapters/logging/logger.js';
 import { startTelemetry, type Telemetry } from '../../adapters/telemetry/setup.js';
 import type { RotationRun } from '../../domain/rotation/run.js';
+import { spawnLocalWorker } from '../support/localWorker.js';
 import { startLocalStack, type LocalStack } from '../../hosts/local/stack.js';
 import { eventually } from '../support/eventually.js';
 import { NO_EXPORT } from '../support/telemetry.js';
@@ -60,17 +61,10 @@ afterAll(async () => {
 });
 
 function startWorker(): ChildProcess {
-  const c = stack.config;
-  return spawn(process.execPath, [`${ROOT}dist/cli/main.js`, 'worker'], {
-    env: {
-      ...process.env,
-      KEYSTEWARD_MODE: 'local', KEYSTEWARD_ESTATE: c.KEYSTEWARD_ESTATE, COSMOS_CARDS_KEY: stack.cosmos.masterKey, STORAGE_CONNECTION_STRING: c.STORAGE_CONNECTION_STRING ?? '', REDIS_URL: c.REDIS_URL,
-      REDIS_KEY_PREFIX: c.REDIS_KEY_PREFIX, KEYVAULT_URL_TEMPLATE: c.KEYVAULT_URL_TEMPLATE, ARM_ENDPOINT: c.ARM_ENDPOINT, ROTATION_LOCK_MS: '3000', LOG_LEVEL: 'silent', ...stack.itsm.env,
-      OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
-      // One step job at a time, so the first worker stops after few steps and the second has steps left to run.
-      ROTATION_CONCURRENCY: '1',
-    },
-    stdio: 'ignore',
+  return spawnLocalWorker(stack, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
+    // One step job at a time, so the first worker stops after few steps and the second has steps left to run.
+    ROTATION_CONCURRENCY: '1',
   });
 }
 

@@ -137,6 +137,7 @@ const SAMPLES: Readonly<Record<string, string>> = {
   ARM_ENDPOINT: 'https://management.azure.com/',
   DISCOVERY_SUBSCRIPTIONS: '00000000-0000-0000-0000-000000000001',
   KEYSTEWARD_ESTATE: 'estate.json',
+  APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
 };
 
 const configKeys = new Set(Object.keys(configSchema.shape));

@@ -4,22 +4,12 @@
 // is a fresh HTTP GET timed from sending to the response's first byte (headers), sequentially.
 // The console answers from a view built by one paged scan of the state table and shared by every viewer for a
 // second (then served while the next is built): `coldMs` is the first request, which waits for the first scan.
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { mapLimit } from '../app/concurrency.js';
 import type { Logger } from '../app/ports.js';
-import { TableStateStore } from '../adapters/tables/stateStore.js';
-import { createRedis } from '../adapters/redis/client.js';
 import { loadConfig } from '../hosts/config.js';
-import { startAzurite } from '../hosts/local/azurite.js';
-import { connectRedisForLocal } from '../hosts/local/redis.js';
 import { serve } from '../hosts/standalone/serve.js';
-import { indexEstate } from '../domain/estate/index.js';
-import { scaleEstate, scaleEstateDoc, scaleFold, scaleSnapshot } from './scaleEstate.js';
+import { startScaleRig } from './scaleRig.js';
 
 export interface DashboardBenchOptions {
   readonly protectors?: number;
@@ -66,39 +56,21 @@ async function timeRoute(url: string, samples: number): Promise<{ p50Ms: number;
 }
 
 export async function benchDashboard(o: DashboardBenchOptions = {}): Promise<Record<string, unknown>> {
-  const count = o.protectors ?? 10_000;
-  const incidents = Math.min(count, o.incidents ?? 500);
-  const every = Math.max(1, Math.floor(count / Math.max(1, incidents)));
-  // Access lost 5 minutes ago: every incident is open with both deadlines ahead, as the board shows them at 03:00.
-  const incidentOf = (i: number): { lostMinutesAgo: number } | undefined => (i % every === 0 && i / every < incidents ? { lostMinutesAgo: 5 } : undefined);
-  const now = Date.now();
-  const prefix = `keysteward-bench-dash-${randomUUID().slice(0, 8)}:`;
+  const rig = await startScaleRig({ ...o, lostMinutesAgo: 5, tag: 'dash' });
+  const { count, incidents, prefix, estate, estatePath, azurite } = rig;
   say(`${count} protectors, ${incidents} with an open incident`);
-  const estate = scaleEstate(count);
-  const fold = scaleFold(indexEstate(estate), now, incidentOf);
-  const dir = await mkdtemp(join(tmpdir(), 'keysteward-bench-dashboard-'));
-  const estatePath = join(dir, 'estate.json');
-  await writeFile(estatePath, JSON.stringify(scaleEstateDoc(count)));
-  const localRedis = await connectRedisForLocal();
-  const azurite = await startAzurite();
   const config = loadConfig({
     ...process.env,
     KEYSTEWARD_MODE: 'local',
     KEYSTEWARD_ESTATE: estatePath,
     STORAGE_CONNECTION_STRING: azurite.connectionString,
-    REDIS_URL: localRedis.url,
+    REDIS_URL: rig.redisUrl,
     REDIS_KEY_PREFIX: prefix,
     ROTATION_WORKER: 'false',
     DISCOVERY_ENABLED: 'false',
     PORT: '0',
   });
-  const state = new TableStateStore({ connectionString: azurite.connectionString });
-  const t0 = performance.now();
-  await mapLimit(estate.protectors, 32, async (p) => {
-    const saved = await state.save(p.id, scaleSnapshot(fold, p, now), null);
-    if (!saved.ok) throw new Error(`seed conflict on ${p.id}`);
-  });
-  say(`states written in ${Math.round(performance.now() - t0)} ms`);
+  say(`states written in ${Math.round(await rig.seedStates())} ms`);
   const host = await serve(config, { log: quiet, timers: false, rotationWorker: false, discovery: null });
   try {
     const cold = await timeToFirstByte(`${host.url}/`);
@@ -130,20 +102,7 @@ export async function benchDashboard(o: DashboardBenchOptions = {}): Promise<Rec
     };
   } finally {
     await host.close();
-    const redis = createRedis(localRedis.url, { name: 'keysteward-bench' });
-    await deleteKeys(redis, prefix).catch(() => undefined);
-    redis.disconnect();
-    await azurite.close();
-    await localRedis.close();
-    await rm(dir, { recursive: true, force: true });
+    await rig.close();
   }
 }
 
-async function deleteKeys(redis: ReturnType<typeof createRedis>, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (batch.length > 0) await redis.unlink(...batch);
-  } while (cursor !== '0');
-}

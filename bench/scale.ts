@@ -11,9 +11,6 @@
 //   (adapters/queue/rotationQueue.ts); with every protector rotating each P180D about N·30/180 runs of 9 step jobs
 //   go through Redis in that time, and the count bounds what stays.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TableClient } from '@azure/data-tables';
 import { Worker } from 'bullmq';
@@ -25,15 +22,13 @@ import { ROTATION_QUEUE, createRotationQueue } from '../adapters/queue/rotationQ
 import { createRedis } from '../adapters/redis/client.js';
 import { RedisVaultBudget } from '../adapters/redis/vaultBudget.js';
 import { entityBytes } from '../adapters/tables/chunks.js';
-import { STATE_TABLE, TableStateStore } from '../adapters/tables/stateStore.js';
+import { STATE_TABLE } from '../adapters/tables/stateStore.js';
 import { createServices } from '../hosts/composition.js';
 import { loadConfig } from '../hosts/config.js';
-import { startAzurite } from '../hosts/local/azurite.js';
-import { connectRedisForLocal } from '../hosts/local/redis.js';
-import { indexEstate } from '../domain/estate/index.js';
 import { buildRotationPlan } from '../domain/rotation/plan.js';
 import { newRun, rotationId } from '../domain/rotation/run.js';
-import { scaleEstate, scaleEstateDoc, scaleFold, scaleSnapshot } from './scaleEstate.js';
+import type { scaleEstate } from './scaleEstate.js';
+import { startScaleRig } from './scaleRig.js';
 
 export interface ScaleOptions {
   readonly protectors?: number;
@@ -66,31 +61,19 @@ function isSweepResult(v: unknown): v is SweepResult {
 }
 
 export async function benchScale(o: ScaleOptions = {}): Promise<ScaleBench> {
-  const count = o.protectors ?? 10_000;
-  const incidents = Math.min(count, o.incidents ?? 500);
-  const every = Math.max(1, Math.floor(count / Math.max(1, incidents)));
-  const incidentOf = (i: number): { lostMinutesAgo: number } | undefined => (i % every === 0 && i / every < incidents ? { lostMinutesAgo: 20 } : undefined);
-  const now = Date.now();
-  const prefix = `keysteward-bench-${randomUUID().slice(0, 8)}:`;
   const log = benchLogger();
   const sent: number[] = [];
   const counter: Notifier = { channel: 'bench', send: async (m) => void sent.push(m.incidents.length) };
-
+  const rig = await startScaleRig({ ...o, lostMinutesAgo: 20, tag: 'scale' });
+  const { count, incidents, now, prefix, estate, estatePath, azurite } = rig;
   say(`${count} protectors, ${incidents} with an open incident`);
-  const estate = scaleEstate(count);
-  const fold = scaleFold(indexEstate(estate), now, incidentOf);
-  const dir = await mkdtemp(join(tmpdir(), 'keysteward-bench-scale-'));
-  const estatePath = join(dir, 'estate.json');
-  await writeFile(estatePath, JSON.stringify(scaleEstateDoc(count)));
-  const localRedis = await connectRedisForLocal();
-  const azurite = await startAzurite();
-  const redis = createRedis(localRedis.url, { name: 'keysteward-bench' });
+  const redis = createRedis(rig.redisUrl, { name: 'keysteward-bench' });
   const config = loadConfig({
     ...process.env,
     KEYSTEWARD_MODE: 'local',
     KEYSTEWARD_ESTATE: estatePath,
     STORAGE_CONNECTION_STRING: azurite.connectionString,
-    REDIS_URL: localRedis.url,
+    REDIS_URL: rig.redisUrl,
     REDIS_KEY_PREFIX: prefix,
     ROTATION_WORKER: 'false',
     // The sweep is timed, not ACS's 30 e-mails a minute: with the default budget the 1,000 alerts would stay pending
@@ -102,13 +85,7 @@ export async function benchScale(o: ScaleOptions = {}): Promise<ScaleBench> {
   try {
     // 1. State: written as ingestion writes it (one entity per protector, its own partition: no batch transaction
     // spans two protectors), then sized as stored.
-    const state = new TableStateStore({ connectionString: azurite.connectionString });
-    const t0 = performance.now();
-    await mapLimit(estate.protectors, 32, async (p) => {
-      const saved = await state.save(p.id, scaleSnapshot(fold, p, now), null);
-      if (!saved.ok) throw new Error(`seed conflict on ${p.id}`);
-    });
-    const seedMs = performance.now() - t0;
+    const seedMs = await rig.seedStates();
     say(`states written in ${Math.round(seedMs)} ms`);
     const raw = TableClient.fromConnectionString(azurite.connectionString, STATE_TABLE, { allowInsecureConnection: true });
     let tableBytes = 0;
@@ -188,12 +165,9 @@ export async function benchScale(o: ScaleOptions = {}): Promise<ScaleBench> {
       },
     };
   } finally {
-    await deletePrefix(redis, prefix).catch(() => undefined);
     await services.close();
     redis.disconnect();
-    await azurite.close();
-    await localRedis.close();
-    await rm(dir, { recursive: true, force: true });
+    await rig.close();
   }
 }
 
@@ -270,11 +244,3 @@ async function weighPrefix(redis: Redis, prefix: string): Promise<{ keys: number
   return { keys, bytes, byKind };
 }
 
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (batch.length > 0) await redis.unlink(...batch);
-  } while (cursor !== '0');
-}

@@ -1,9 +1,10 @@
 // RotationKeys over @azure/keyvault-keys: list versions (with tags and thumbprints), import identical material
 // tagged with the rotation id, rotate, tag, and RSA-OAEP-256 wrap/unwrap for sealing staged material.
 // Key Vault errors become typed KeyVaultErrors; 403/400 are non-retryable for the rotation run.
-import { throttleMetricPolicy } from './throttleMetric.js';
+import { keyClientCache } from './keyClients.js';
 import type { TokenCredential } from '@azure/core-auth';
-import { KeyClient, type CryptographyClient, type JsonWebKey, type KeyClientOptions } from '@azure/keyvault-keys';
+import type { KeyClient} from '@azure/keyvault-keys';
+import { type CryptographyClient, type JsonWebKey, type KeyClientOptions } from '@azure/keyvault-keys';
 import type { CreatedVersion, RotationKeys, RsaJwk } from '../../app/rotation/ports.js';
 import { NonRetryableStepError } from '../../app/rotation/executor.js';
 import { createKeyVaultInventoryReader } from './inventoryReader.js';
@@ -30,17 +31,14 @@ function translate(err: unknown, vault: string, operation: string): Error {
 
 export function createRotationKeys(options: RotationKeysOptions): RotationKeys {
   const clientOptions = options.additionalPolicies ? { additionalPolicies: options.additionalPolicies } : {};
-  const keyClientOptions = { additionalPolicies: [...(options.additionalPolicies ?? []), throttleMetricPolicy] };
   // One client per vault; its first call runs alone (ChallengeGate): concurrent first requests of a fresh client
   // can be re-sent without their body by the SDK's challenge policy (seen with @azure/keyvault-common 2.1).
-  const clients = new Map<string, { client: KeyClient; gate: ChallengeGate }>();
+  const clientFor = keyClientCache(options);
+  const gates = new Map<string, ChallengeGate>();
   const withClient = <T>(vault: string, call: (c: KeyClient) => Promise<T>): Promise<T> => {
-    let entry = clients.get(vault);
-    if (!entry) {
-      entry = { client: new KeyClient(options.vaultUrl(vault), options.credential, keyClientOptions), gate: new ChallengeGate() };
-      clients.set(vault, entry);
-    }
-    const { client, gate } = entry;
+    let gate = gates.get(vault);
+    if (!gate) gates.set(vault, (gate = new ChallengeGate()));
+    const client = clientFor(vault);
     return gate.run(() => call(client));
   };
   const inventory = createKeyVaultInventoryReader({ credential: options.credential, vaultUrl: options.vaultUrl, ...clientOptions });

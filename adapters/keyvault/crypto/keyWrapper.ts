@@ -7,9 +7,10 @@
 // Retries: the SDK's per-request retry is off by default (maxRetries 0). A 429 surfaces at once as a 'throttled'
 // KeyOperationError carrying Retry-After, and the caller's per-vault budget pauses every worker of that vault —
 // which per-request retries, each sleeping on its own and then all retrying together, cannot do.
-import { throttleMetricPolicy } from '../throttleMetric.js';
+import { keyClientCache, keyVaultClientOptions } from '../keyClients.js';
 import type { TokenCredential } from '@azure/core-auth';
-import { CryptographyClient, KeyClient, type CryptographyClientOptions, type KeyClientOptions, type KeyVaultKey } from '@azure/keyvault-keys';
+import type { KeyClient} from '@azure/keyvault-keys';
+import { CryptographyClient, type CryptographyClientOptions, type KeyClientOptions, type KeyVaultKey } from '@azure/keyvault-keys';
 import { constants, createPublicKey, publicEncrypt, type KeyObject } from 'node:crypto';
 import { KeyOperationError, type KeyWrapper, type WrapAlgorithm, type WrappingKey } from '../../../app/rewrap/ports.js';
 import { parseVersionedKid, type VersionedKid } from '../../../domain/rewrap/kid.js';
@@ -36,21 +37,16 @@ const oaepHash = (alg: WrapAlgorithm): string => (alg === 'RSA-OAEP-256' ? 'sha2
 export function createKeyWrapper(o: KeyWrapperOptions): KeyWrapper {
   const bodies = new ErrorBodies();
   // Fresh options per client: the SDK's CryptographyClient mutates the options object it is given.
-  const options = (): CryptographyClientOptions => ({
-    additionalPolicies: [...(o.additionalPolicies ?? []), { policy: bodies.policy, position: 'perCall' }, throttleMetricPolicy],
-    retryOptions: { maxRetries: o.maxRetries ?? 0 },
-  });
-  const keyClients = new Map<string, KeyClient>();
+  const retries = { ...(o.additionalPolicies ? { additionalPolicies: o.additionalPolicies } : {}), maxRetries: o.maxRetries ?? 0 };
+  const options = (): CryptographyClientOptions => keyVaultClientOptions(retries, bodies);
+  // One KeyClient per vault URL a kid names.
+  const keyClientByOrigin = keyClientCache({ credential: o.credential, vaultUrl: (origin) => origin, ...retries }, bodies);
+  const keyClientFor = (k: VersionedKid): KeyClient => keyClientByOrigin(k.origin);
   const cryptoClients = new Map<string, { client: CryptographyClient; gate: ChallengeGate }>();
   const keys = new Map<string, Promise<WrappingKey>>();
   /** The parsed public key behind each handle this wrapper gave out. */
   const publicKeys = new WeakMap<WrappingKey, KeyObject>();
 
-  const keyClientFor = (k: VersionedKid): KeyClient => {
-    let c = keyClients.get(k.origin);
-    if (!c) keyClients.set(k.origin, (c = new KeyClient(k.origin, o.credential, options())));
-    return c;
-  };
 
   const cryptoClientFor = (k: VersionedKid): { client: CryptographyClient; gate: ChallengeGate } => {
     let c = cryptoClients.get(k.kid);

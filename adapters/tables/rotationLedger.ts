@@ -105,13 +105,26 @@ export class TableRotationLedger implements RotationLedger {
     if (held?.runId === runId) await client.deleteEntity(pk, LOCK, { etag: held.etag }).catch(() => undefined);
   }
 
+  async confirmLock(protector: string, runId: string): Promise<boolean> {
+    const held = await this.lockHolder(protector);
+    if (held?.runId !== runId) return false;
+    const client = await this.locks.ready();
+    try {
+      await client.updateEntity({ partitionKey: encodeKey(protector), rowKey: LOCK, runId, takenAt: held.takenAt === null ? '' : String(held.takenAt), recorded: true }, 'Replace', { etag: held.etag });
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 412 || statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
   async lockHolder(protector: string): Promise<LockHolder | null> {
     const client = await this.locks.ready();
     try {
-      const held = await client.getEntity<{ runId?: unknown; takenAt?: unknown }>(encodeKey(protector), LOCK);
+      const held = await client.getEntity<{ runId?: unknown; takenAt?: unknown; recorded?: unknown }>(encodeKey(protector), LOCK);
       if (typeof held.runId !== 'string') return null;
       const takenAt = typeof held.takenAt === 'string' && /^\d+$/.test(held.takenAt) ? Number(held.takenAt) : null;
-      return { runId: held.runId, takenAt, etag: held.etag };
+      return { runId: held.runId, takenAt, recorded: held.recorded === true, etag: held.etag };
     } catch (err) {
       if (statusOf(err) === 404) return null;
       throw err;

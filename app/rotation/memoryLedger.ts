@@ -45,12 +45,19 @@ export class MemoryRotationLedger implements RotationLedger {
 
   async acquireLock(protector: string, runId: string, takenAt: number | null = null): Promise<boolean> {
     const held = this.locks.get(protector);
-    if (held === undefined) this.locks.set(protector, { runId, takenAt, etag: String(++this.lockVersions) });
+    if (held === undefined) this.locks.set(protector, { runId, takenAt, recorded: false, etag: String(++this.lockVersions) });
     return (held?.runId ?? runId) === runId;
   }
 
   async releaseLock(protector: string, runId: string): Promise<void> {
     if (this.locks.get(protector)?.runId === runId) this.locks.delete(protector);
+  }
+
+  async confirmLock(protector: string, runId: string): Promise<boolean> {
+    const held = this.locks.get(protector);
+    if (held?.runId !== runId) return false;
+    this.locks.set(protector, { ...held, recorded: true, etag: String(++this.lockVersions) });
+    return true;
   }
 
   async lockHolder(protector: string): Promise<LockHolder | null> {
@@ -59,7 +66,7 @@ export class MemoryRotationLedger implements RotationLedger {
 
   async replaceLock(protector: string, holder: LockHolder, runId: string, takenAt: number | null): Promise<boolean> {
     if (this.locks.get(protector)?.etag !== holder.etag) return false;
-    this.locks.set(protector, { runId, takenAt, etag: String(++this.lockVersions) });
+    this.locks.set(protector, { runId, takenAt, recorded: false, etag: String(++this.lockVersions) });
     return true;
   }
 

@@ -8,6 +8,8 @@ export type LedgerWrite = { readonly ok: true; readonly etag: string } | { reado
 export interface LockHolder {
   readonly runId: string;
   readonly takenAt: number | null;
+  /** The holder recorded its run and confirmed the lock (confirmLock): from then on only the run's end frees it. */
+  readonly recorded: boolean;
   /** Opaque version of the lock as read. */
   readonly etag: string;
 }
@@ -23,6 +25,12 @@ export interface RotationLedger {
    */
   acquireLock(protector: string, runId: string, takenAt?: number | null): Promise<boolean>;
   releaseLock(protector: string, runId: string): Promise<void>;
+  /**
+   * After its run is recorded, the holder confirms the lock by compare-and-set on the version it reads: false when the
+   * lock is no longer `runId`'s (it was taken over as abandoned). A takeover (replaceLock) and a confirmation of the same
+   * version cannot both succeed, so a slow starter and the one that took its lock over never both run.
+   */
+  confirmLock(protector: string, runId: string): Promise<boolean>;
   /** Who holds the protector's lock, when it was taken, and the version read (for replaceLock); null when free. */
   lockHolder(protector: string): Promise<LockHolder | null>;
   /** Takes an abandoned lock over: only while it is still exactly the version `holder` read (compare-and-set). */

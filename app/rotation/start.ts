@@ -7,7 +7,7 @@ import { deriveProtector } from '../../domain/health/report.js';
 import { buildProtectorView } from '../../domain/health/view.js';
 import { withLiveInventory, type InventoryVersion } from '../../domain/estate/model.js';
 import { buildRotationPlan, type RotationPlan } from '../../domain/rotation/plan.js';
-import { isRotationId, newRun, rotationId, type RotationRun, type RunOrigin } from '../../domain/rotation/run.js';
+import { isRotationId, newRun, rotationId, withdrawnRun, type RotationRun, type RunOrigin } from '../../domain/rotation/run.js';
 import { EstateUnverifiedError } from '../estateSource.js';
 import { loadState } from '../persist.js';
 import type { StateStore } from '../ports.js';
@@ -76,17 +76,24 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
   const id = options.runId ?? rotationId(protectorId, deps.clock.now(), randomBytes(4).toString('hex'));
   // The lock before the plan: while another rotation of the protector runs, its half-imported versions would fail this
   // plan's geo-consistency check — that request must wait (busy), not be refused for the other run's work in progress.
-  if (!(await takeLock(deps, protectorId, id))) return { kind: 'busy', protector: protectorId };
+  const lock = await takeLock(deps, protectorId, id);
+  if (lock.kind === 'busy') return { kind: 'busy', protector: protectorId };
+  if (lock.kind === 'unavailable') return lock;
+  const release = () => deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
   let run: RotationRun;
   try {
     const plan = await planNow(deps, protectorId);
     if (!plan) {
-      await deps.ledger.releaseLock(protectorId, id);
+      await release();
       return { kind: 'unknown-protector' };
     }
     run = newRun(plan, id, options.requestedBy, new Date(deps.clock.now()).toISOString(), options.origin);
+    if (!(await withinLease(deps, lock.takenAt))) {
+      await release();
+      return { kind: 'unavailable', reason: 'planning outlasted the protector lock\'s lease; ask again' };
+    }
   } catch (err) {
-    await deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
+    await release();
     if (err instanceof EstateUnverifiedError) return { kind: 'unavailable', reason: err.message };
     throw err;
   }
@@ -94,7 +101,7 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
     try {
       await deps.ledger.create(run);
     } finally {
-      await deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
+      await release();
     }
     return { kind: 'refused', run };
   }
@@ -102,7 +109,7 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
   try {
     created = await deps.ledger.create(run);
   } catch (err) {
-    await deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
+    await release();
     throw err;
   }
   if (!created.ok) {
@@ -111,6 +118,12 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
     if (recorded) return { kind: 'started', run: recorded.run };
     await deps.ledger.releaseLock(protectorId, run.id);
     throw new Error(`rotation ${run.id} already exists`);
+  }
+  if (!(await deps.ledger.confirmLock(protectorId, run.id))) {
+    // Taken over while this start was slow: the run is recorded but must never run beside the new holder's.
+    deps.log.warn({ rotation: run.id, protector: protectorId }, 'the protector lock was taken over before the rotation was queued; it is withdrawn');
+    await deps.ledger.update(withdrawnRun(run, 'the protector lock was taken over as abandoned before this run was queued', new Date(deps.clock.now()).toISOString()), created.etag);
+    return { kind: 'busy', protector: protectorId };
   }
   try {
     // The root span of the run's trace: the queue carries its traceparent in every step job, so the steps — run later,
@@ -132,29 +145,45 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
 
 /**
  * A lock whose holder never recorded its run (the process died between taking the lock and writing the run) would keep
- * the protector "busy" for ever. It is taken over, by compare-and-set, once it is older than this — far longer than a
- * plan takes (a few vault reads), so a starter still planning is never robbed of its lock.
+ * the protector "busy" for ever. Such a lock is taken over, by compare-and-set, once it is older than this by the shared
+ * claim clock. A starter records nothing once its lock is older than half this (withinLease), and confirms the lock
+ * after recording its run (confirmLock), so a slow starter that is taken over never queues its run.
  */
-export const ABANDONED_LOCK_MS = 5 * 60_000;
+export const ABANDONED_LOCK_MS = 30_000;
+
+type Lock = { readonly kind: 'taken'; readonly takenAt: number } | { readonly kind: 'busy' } | { readonly kind: 'unavailable'; readonly reason: string };
+
+async function withinLease(deps: StartDeps, takenAt: number): Promise<boolean> {
+  const now = await deps.claimClock.now().catch(() => null);
+  return now !== null && now - takenAt < ABANDONED_LOCK_MS / 2;
+}
 
 /**
  * Takes the protector's lock for `runId`. A held lock is taken over only when it is provably abandoned: its run ended
  * (a crash between the run's last write and the lock's release), or its run was never recorded and the lock is older
  * than ABANDONED_LOCK_MS by the shared claim clock. A lock without a recorded time (written before times were kept)
- * whose run is missing is left alone and named in the log for an operator.
+ * whose run is missing is left alone and named in the log for an operator. Without the claim clock (Redis, which the
+ * queue needs anyway) no lock is taken: a lock without a time could never be told abandoned.
  */
-async function takeLock(deps: StartDeps, protectorId: string, runId: string): Promise<boolean> {
+async function takeLock(deps: StartDeps, protectorId: string, runId: string): Promise<Lock> {
   const takenAt = await deps.claimClock.now().catch(() => null);
-  if (await deps.ledger.acquireLock(protectorId, runId, takenAt)) return true;
+  if (takenAt === null) return { kind: 'unavailable', reason: 'the shared clock (Redis) is unreachable' };
+  const taken: Lock = { kind: 'taken', takenAt };
+  const busy: Lock = { kind: 'busy' };
+  if (await deps.ledger.acquireLock(protectorId, runId, takenAt)) {
+    const holder = await deps.ledger.lockHolder(protectorId);
+    // Already ours: the same derived id asked again after its starter died. The lease starts again from now.
+    if (holder?.runId === runId && holder.takenAt !== takenAt) return (await deps.ledger.replaceLock(protectorId, holder, runId, takenAt)) ? taken : busy;
+    return holder?.runId === runId ? taken : busy;
+  }
   const holder = await deps.ledger.lockHolder(protectorId);
-  if (holder === null) return deps.ledger.acquireLock(protectorId, runId, takenAt);
-  if (holder.runId === runId) return true;
+  if (holder === null) return (await deps.ledger.acquireLock(protectorId, runId, takenAt)) ? taken : busy;
   const held = await deps.ledger.get(holder.runId);
-  const abandoned = held !== null ? held.run.status !== 'running' : holder.takenAt !== null && takenAt !== null && takenAt - holder.takenAt > ABANDONED_LOCK_MS;
+  const abandoned = held !== null ? held.run.status !== 'running' : holder.takenAt !== null && takenAt - holder.takenAt > ABANDONED_LOCK_MS;
   if (!abandoned) {
     if (held === null && holder.takenAt === null) deps.log.warn({ protector: protectorId, lockHolder: holder.runId }, 'the protector is locked by a run that was never recorded; release the lock by hand if no rotation is starting');
-    return false;
+    return busy;
   }
   deps.log.warn({ protector: protectorId, lockHolder: holder.runId, holderStatus: held?.run.status ?? 'never recorded' }, 'taking over an abandoned rotation lock');
-  return deps.ledger.replaceLock(protectorId, holder, runId, takenAt);
+  return (await deps.ledger.replaceLock(protectorId, holder, runId, takenAt)) ? taken : busy;
 }

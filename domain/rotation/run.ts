@@ -105,6 +105,14 @@ export function newRun(plan: RotationPlan, id: string, requestedBy: string, nowI
   };
 }
 
+/**
+ * A recorded run that must not go ahead — its starter lost the protector's lock (taken over as abandoned) before queueing
+ * it: refused, with the reason as a failed `lock` check, so the run's record says why it never ran.
+ */
+export function withdrawnRun(run: RotationRun, reason: string, nowIso: string): RotationRun {
+  return { ...run, status: 'refused', updatedAt: nowIso, preflight: [...run.preflight, { check: 'lock', ok: false, reason }] };
+}
+
 export function isTerminal(run: RotationRun): boolean {
   return run.status !== 'running';
 }

@@ -91,6 +91,25 @@ function ledgerContract(name: string, make: () => RotationLedger & { listRunning
       expect(await l.lockHolder('reclaim-untimed')).toMatchObject({ runId: 'rot-u', takenAt: null });
     });
 
+    it('confirms a lock for its holder only, and a confirmation and a takeover of the same version cannot both win', async () => {
+      const l = make();
+      expect(await l.acquireLock('confirm-sql', 'rot-a', 5_000)).toBe(true);
+      expect(await l.lockHolder('confirm-sql')).toMatchObject({ runId: 'rot-a', takenAt: 5_000, recorded: false });
+      expect(await l.confirmLock('confirm-sql', 'rot-b')).toBe(false);
+      const before = await l.lockHolder('confirm-sql');
+      expect(await l.confirmLock('confirm-sql', 'rot-a')).toBe(true);
+      expect(await l.lockHolder('confirm-sql')).toMatchObject({ runId: 'rot-a', takenAt: 5_000, recorded: true });
+      // A takeover decided on the version read before the confirmation loses.
+      expect(await l.replaceLock('confirm-sql', before!, 'rot-b', 99_000)).toBe(false);
+      // And the other way round: once taken over, the old holder cannot confirm.
+      expect(await l.acquireLock('confirm-2', 'rot-c', 1)).toBe(true);
+      expect(await l.replaceLock('confirm-2', (await l.lockHolder('confirm-2'))!, 'rot-d', 2)).toBe(true);
+      expect(await l.confirmLock('confirm-2', 'rot-c')).toBe(false);
+      expect(await l.lockHolder('confirm-2')).toMatchObject({ runId: 'rot-d', recorded: false });
+      expect(await l.confirmLock('confirm-sql', 'rot-a')).toBe(true);
+      expect(await l.confirmLock('nothing-held', 'rot-a')).toBe(false);
+    });
+
     it('keeps staged material per run until dropped (dropping twice is fine)', async () => {
       const l = make();
       await l.putStaged('rot-s-1', 'sealed-one');

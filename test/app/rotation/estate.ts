@@ -8,8 +8,8 @@ export const SUB = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/s
 function ordersEstate(roles: { eus: 'primary' | 'secondary'; wus: 'primary' | 'secondary' }): Estate {
   return estateFrom({
     vaults: [
-      { name: 'kv-eus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
-      { name: 'kv-wus', properties: { enableSoftDelete: true, enablePurgeProtection: true } },
+      { name: 'kv-eus', properties: { enableSoftDelete: true, enablePurgeProtection: true, networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' } } },
+      { name: 'kv-wus', properties: { enableSoftDelete: true, enablePurgeProtection: true, networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' } } },
     ],
     protectors: [
       {

@@ -25,7 +25,10 @@ const halfImported: Pick<RotationKeys, 'listVersions'> = {
   listVersions: async (vault) => (vault === 'kv-wus' ? [version(1, OLD), version(3, NEW)] : [version(2, OLD)]),
 };
 
-function deps(ledger: MemoryRotationLedger): StartDeps & { queued: RotationRun[] } {
+/** Both vaults hold the same current version: a plan that runs. */
+const consistent: Pick<RotationKeys, 'listVersions'> = { listVersions: async () => [version(2, OLD)] };
+
+function deps(ledger: MemoryRotationLedger): StartDeps & { queued: RotationRun[]; claimClock: FakeClaimClock } {
   const queued: RotationRun[] = [];
   const now = Date.parse('2026-12-06T04:00:00Z');
   return {
@@ -96,6 +99,76 @@ describe('startRotation and a lock left behind by a crash', () => {
     const again = await startRotation(deps(ledger), 'orders', { requestedBy: 'itsm' });
     expect(again.kind).toBe('refused');
     expect(await ledger.lockHolder('orders')).toBeNull();
+  });
+
+  it('a starter taken over while it planned withdraws its recorded run (refused, check "lock") and queues nothing', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = deps(ledger);
+    let tookOver = false;
+    const slowStart: StartDeps = {
+      ...d,
+      keys: {
+        listVersions: async (vault, key) => {
+          const holder = await ledger.lockHolder('orders');
+          // Another instance decides the lock is abandoned and takes it while this start is still planning.
+          if (!tookOver && holder) tookOver = await ledger.replaceLock('orders', holder, 'rot-orders-taker-1', NOW);
+          return consistent.listVersions(vault, key);
+        },
+      } as RotationKeys,
+    };
+    const result = await startRotation(slowStart, 'orders', { requestedBy: 'itsm' });
+    expect(tookOver).toBe(true);
+    expect(result).toEqual({ kind: 'busy', protector: 'orders' });
+    expect(d.queued).toEqual([]);
+    expect(await ledger.listRunning()).toEqual([]);
+    const [withdrawn] = await ledger.listByProtector('orders');
+    expect(withdrawn?.status).toBe('refused');
+    expect(withdrawn?.preflight.at(-1)).toMatchObject({ check: 'lock', ok: false });
+    expect((await ledger.lockHolder('orders'))?.runId).toBe('rot-orders-taker-1');
+  });
+
+  it('without a takeover the same plan runs: recorded, queued, and the lock confirmed as recorded', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = { ...deps(ledger), keys: consistent as RotationKeys };
+    const result = await startRotation(d, 'orders', { requestedBy: 'itsm' });
+    expect(result.kind).toBe('started');
+    expect(d.queued.map((r) => r.id)).toEqual(result.kind === 'started' ? [result.run.id] : []);
+    expect(await ledger.lockHolder('orders')).toMatchObject({ runId: d.queued[0]?.id, recorded: true });
+  });
+
+  it('records nothing once planning outlasted half the lock\'s lease (a takeover may come at ABANDONED_LOCK_MS)', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = deps(ledger);
+    const slow: StartDeps = {
+      ...d,
+      keys: {
+        listVersions: async (vault, key) => {
+          d.claimClock.advance(ABANDONED_LOCK_MS / 4);
+          return consistent.listVersions(vault, key);
+        },
+      } as RotationKeys,
+    };
+    expect((await startRotation(slow, 'orders', { requestedBy: 'itsm' })).kind).toBe('unavailable');
+    expect(await ledger.listByProtector('orders')).toEqual([]);
+    expect(await ledger.lockHolder('orders')).toBeNull();
+    expect(d.queued).toEqual([]);
+  });
+
+  it('takes no lock while the shared clock is unreachable (an untimed lock could never be told abandoned)', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = { ...deps(ledger), keys: consistent as RotationKeys };
+    d.claimClock.reachable = false;
+    expect((await startRotation(d, 'orders', { requestedBy: 'itsm' })).kind).toBe('unavailable');
+    expect(await ledger.lockHolder('orders')).toBeNull();
+  });
+
+  it('the same derived id asked again after its starter died takes its own lock back with a new lease', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = { ...deps(ledger), keys: consistent as RotationKeys };
+    expect(await ledger.acquireLock('orders', 'rot-orders-itsm-1', NOW - ABANDONED_LOCK_MS / 2 - 1)).toBe(true);
+    const result = await startRotation(d, 'orders', { requestedBy: 'itsm', runId: 'rot-orders-itsm-1' });
+    expect(result.kind).toBe('started');
+    expect(await ledger.lockHolder('orders')).toMatchObject({ runId: 'rot-orders-itsm-1', takenAt: NOW, recorded: true });
   });
 
   it('does not take over the lock of a running run, however old', async () => {

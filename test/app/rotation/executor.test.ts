@@ -5,7 +5,7 @@
 import { fixedEstate } from '../../../app/estateSource.js';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../adapters/logging/logger.js';
-import { abandonStep, ClaimTimeUnknownError, executeStep, StepNotReadyError, type RotationDeps } from '../../../app/rotation/executor.js';
+import { abandonStep, ClaimTimeUnknownError, executeStep, NonRetryableStepError, StepNotReadyError, type RotationDeps } from '../../../app/rotation/executor.js';
 import { MemoryRotationLedger } from '../../../app/rotation/memoryLedger.js';
 import type { ProtectorSwitchPort } from '../../../app/rotation/ports.js';
 import type { VaultBudget } from '../../../app/rewrap/vaultBudget.js';
@@ -71,6 +71,7 @@ async function runRig(e: Estate, protectorId: string, keys: FakeKeys, over: Part
   if (!planned.ok) throw new Error(planned.error);
   const run = newRun({ ...planned.plan, preflight: [] }, `rot-${protectorId}-test-1`, 'test', new Date(now).toISOString());
   await ledger.create(run);
+  expect(await ledger.acquireLock(protectorId, run.id)).toBe(true);
   const advance = (ms: number): void => {
     now += ms;
     shared.advance(ms);
@@ -427,6 +428,22 @@ describe('executeStep: the shared claim time unreachable', () => {
     shared.reachable = true;
     expect(await executeStep(deps, run.id, n)).toBe('done');
     expect(keys.imports).toEqual([{ vault: 'kv-wus', tag: run.id }]);
+  });
+});
+
+describe('executeStep: a run that does not hold its protector lock', () => {
+  it('stops at preflight (lock_not_held) and touches no vault: its starter was taken over before it could withdraw it', async () => {
+    const keys = new FakeKeys(['kv-eus', 'kv-wus']);
+    const { deps, ledger, run } = await runRig(estate, 'orders', keys);
+    const holder = await ledger.lockHolder('orders');
+    expect(await ledger.replaceLock('orders', holder!, 'rot-orders-taker-1', null)).toBe(true);
+    const preflight = run.steps.find((s) => s.kind === 'preflight')?.n ?? -1;
+    const err = await executeStep(deps, run.id, preflight).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NonRetryableStepError);
+    expect((err as NonRetryableStepError).code).toBe('lock_not_held');
+    expect(keys.imports).toEqual([]);
+    // The taker's lock is left as it is.
+    expect((await ledger.lockHolder('orders'))?.runId).toBe('rot-orders-taker-1');
   });
 });
 

@@ -32,7 +32,8 @@ export interface RequestOutcome {
 
 /** Acknowledged (2xx) and then never run to an end: unknown to the API, or still not terminal after the drain. */
 export function lostRequests(outcomes: readonly RequestOutcome[]): Check {
-  return check(outcomes.filter((o) => o.state === null || !o.terminal).map((o) => `${o.phase}: ${o.kind} ${o.id} is ${o.state ?? 'unknown to the host'}`));
+  // With the host's own reason (an ITSM request waiting on a busy protector says so), so a CI log tells why.
+  return check(outcomes.filter((o) => o.state === null || !o.terminal).map((o) => `${o.phase}: ${o.kind} ${o.id} is ${o.state ?? 'unknown to the host'}${o.reason ? ` (${o.reason})` : ''}`));
 }
 
 /** Acknowledged, ended, but not as asked (a run failed-needs-operator, a campaign failed, a request refused). */

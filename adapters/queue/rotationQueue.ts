@@ -55,7 +55,8 @@ export function createRotationQueue(options: QueueOptions): ReconcilableQueue {
   const enqueueSteps = async (run: RotationRun, fromN: number): Promise<void> => {
     // Build the chain from the last step down: the root job is the last step.
     let node: FlowJob | undefined;
-    const traceparent = currentTraceparent();
+    // The run's own trace first: a run re-queued by the reconciler (outside any span) continues the trace it began.
+    const traceparent = isTraceparent(run.traceparent) ? run.traceparent : currentTraceparent();
     for (const step of run.steps.filter((s) => s.n >= fromN)) {
       const job: FlowJob = {
         name: step.kind,

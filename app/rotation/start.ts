@@ -1,7 +1,7 @@
 // Starting a rotation (on demand, by the schedule, or from an ITSM request): plan it against what is known now —
 // live key versions from every member vault, vault posture and open incidents from the protector's state — and
 // either refuse (preflight failures, as data), report the run already in progress, or record the run and queue it.
-import { inSpan, SpanKind } from '../telemetry.js';
+import { currentTraceparent, inSpan, SpanKind } from '../telemetry.js';
 import { randomBytes } from 'node:crypto';
 import { deriveProtector } from '../../domain/health/report.js';
 import { buildProtectorView } from '../../domain/health/view.js';
@@ -105,6 +105,19 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
     }
     return { kind: 'refused', run };
   }
+  // The root span of the run's trace, from its record to its queueing. The run keeps the span's traceparent (an id) and
+  // the queue carries it in every step job — also when the reconciler re-queues the run after Redis lost its jobs — so
+  // the steps, run later by any worker process, are its children.
+  const attributes = { 'keysteward.rotation.id': run.id, 'keysteward.protector': protectorId, 'keysteward.rotation.strategy': run.strategy, 'keysteward.rotation.steps': run.steps.length };
+  return inSpan('keysteward.rotation.run', { kind: SpanKind.PRODUCER, attributes }, () => {
+    const traceparent = currentTraceparent();
+    return recordAndQueue(deps, traceparent ? { ...run, traceparent } : run, options, release);
+  });
+}
+
+/** Records a run that may go ahead, confirms the protector's lock and queues the run's steps. */
+async function recordAndQueue(deps: StartDeps, run: RotationRun, options: StartOptions, release: () => Promise<unknown>): Promise<StartResult> {
+  const protectorId = run.protector;
   let created: Awaited<ReturnType<typeof deps.ledger.create>>;
   try {
     created = await deps.ledger.create(run);
@@ -126,10 +139,7 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
     return { kind: 'busy', protector: protectorId };
   }
   try {
-    // The root span of the run's trace: the queue carries its traceparent in every step job, so the steps — run later,
-    // by any worker process — are its children. It ends once the run is queued.
-    const attributes = { 'keysteward.rotation.id': run.id, 'keysteward.protector': protectorId, 'keysteward.rotation.strategy': run.strategy, 'keysteward.rotation.steps': run.steps.length };
-    await inSpan('keysteward.rotation.run', { kind: SpanKind.PRODUCER, attributes }, () => deps.queue.enqueue(run));
+    await deps.queue.enqueue(run);
   } catch (err) {
     // Not queued: do not leave a "running" run holding the protector's lock with nothing to run it.
     const reason = err instanceof Error ? err.message : String(err);

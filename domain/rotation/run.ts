@@ -68,6 +68,8 @@ export interface RotationRun {
   readonly preflight: RotationPlan['preflight'];
   readonly steps: readonly RunStep[];
   readonly origin?: RunOrigin;
+  /** W3C traceparent of the span that started the run (an id, never a secret): a re-queued run stays in its trace. */
+  readonly traceparent?: string;
 }
 
 const ID = /^rot-[a-z0-9][a-z0-9-]{0,80}$/;

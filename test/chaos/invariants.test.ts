@@ -36,6 +36,7 @@ describe('acknowledged requests', () => {
     const outcomes = [outcome({}), outcome({ id: 'rot-b', state: null, terminal: false, succeeded: false }), outcome({ id: 'rot-c', state: 'running', terminal: false, succeeded: false }), outcome({ id: 'rot-d', state: 'failed-needs-operator', succeeded: false })];
     expect(lostRequests(outcomes).count).toBe(2);
     expect(lostRequests(outcomes).details[0]).toMatch(/rot-b is unknown to the host/);
+    expect(lostRequests([outcome({ kind: 'itsm', id: 'itsm-1', state: 'approved', terminal: false, succeeded: false, reason: 'protector busy' })]).details).toEqual(['p: itsm itsm-1 is approved (protector busy)']);
     expect(failedRequests(outcomes)).toMatchObject({ count: 1, details: ['p: rotation rot-d ended failed-needs-operator'] });
     expect(lostRequests([outcome({})]).count + failedRequests([outcome({})]).count).toBe(0);
   });

@@ -175,4 +175,30 @@ describe('a rotation run is one trace across workers', () => {
       await queue.close();
     }
   }, 90_000);
+
+  it('a run re-queued by the reconciler after Redis lost its jobs stays in the trace it began (the ledger keeps its traceparent)', async () => {
+    const r = redis();
+    const prefix = `${r.prefix()}bull`;
+    const ledger = new MemoryRotationLedger();
+    const queue = createRotationQueue({ connection: r.client(), prefix });
+    const jobs = new Queue<StepJobData>(ROTATION_QUEUE, { connection: r.client(), prefix });
+    try {
+      const deps: RotationDeps = { estates: fixedEstate(estate), ledger, keys: new FakeKeys(['kv-eus', 'kv-wus']), protectors: new FakeArm(), clock: { now: () => Date.now() }, claimClock: { now: async () => Date.now() }, log: silentLogger, vaultUrl: (v) => `https://${v}.vault.azure.net/`, claimMs: 30_000, newToken: () => randomUUID() };
+      const started = await startRotation({ ...deps, state: new MemoryStateStore(), queue }, 'orders', { requestedBy: 'test' });
+      if (started.kind !== 'started') throw new Error(`not started: ${JSON.stringify(started)}`);
+      const [root] = telemetry().spans('keysteward.rotation.run');
+      if (!root) throw new Error('no root span');
+      const traceparent = `00-${root.spanContext().traceId}-${root.spanContext().spanId}-01`;
+      const recorded = (await ledger.get(started.run.id))?.run;
+      expect(recorded?.traceparent).toBe(traceparent);
+      // Redis loses the jobs (a flush, a failover to an empty replica); the sweep re-queues the run from the ledger,
+      // outside any span.
+      await jobs.obliterate({ force: true });
+      expect(await queue.reconcile(recorded ? [recorded] : [])).toEqual([started.run.id]);
+      for (const s of started.run.steps) expect((await jobs.getJob(stepJobId(started.run.id, s.n)))?.data).toEqual({ runId: started.run.id, n: s.n, traceparent });
+    } finally {
+      await jobs.close();
+      await queue.close();
+    }
+  });
 });

@@ -195,7 +195,7 @@ async function approved(deps: AdvanceDeps, stored: Stored, now: number): Promise
       return { kind: 'later', at: now + BUSY_RETRY_MS, state: r.state };
     }
     case 'unavailable': {
-      const waiting = noteWaiting(r, `waiting: the estate's topology could not be checked for a failover`, nowIso(deps));
+      const waiting = noteWaiting(r, `waiting: the rotation cannot be planned safely yet (${result.reason})`, nowIso(deps));
       if (waiting) await save(deps, stored, waiting);
       return { kind: 'later', at: now + BUSY_RETRY_MS, state: r.state };
     }

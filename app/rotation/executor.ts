@@ -95,10 +95,13 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
   const key = protector.keyName;
   switch (step.kind) {
     case 'preflight': {
-      // A run goes ahead only while it holds its protector's lock. A run whose starter was taken over as abandoned before
-      // it could withdraw the run (startRotation) may still be queued — by the queue's reconcile — and stops here.
-      const holder = await deps.ledger.lockHolder(run.protector);
-      if (holder?.runId !== run.id) throw new NonRetryableStepError('lock_not_held', `the protector's rotation lock is held by ${holder?.runId ?? 'no run'}, not by this run`);
+      // A run goes ahead only while it holds its protector's lock, confirmed here by compare-and-set: a run recorded but
+      // not yet confirmed by its starter (and queued meanwhile by the queue's reconcile) cannot then also lose the lock
+      // to a takeover, and a run whose lock was taken over stops here.
+      if (!(await deps.ledger.confirmLock(run.protector, run.id))) {
+        const holder = await deps.ledger.lockHolder(run.protector);
+        throw new NonRetryableStepError('lock_not_held', `the protector's rotation lock is held by ${holder?.runId ?? 'no run'}, not by this run`);
+      }
       // Live re-check of what the plan judged: every vault reachable, the key RSA 2048/3072.
       for (const vault of new Set(protector.members.map((m) => m.vault))) {
         const current = newest(await deps.keys.listVersions(vault, key));

@@ -8,7 +8,7 @@ export type LedgerWrite = { readonly ok: true; readonly etag: string } | { reado
 export interface LockHolder {
   readonly runId: string;
   readonly takenAt: number | null;
-  /** The holder recorded its run and confirmed the lock (confirmLock): from then on only the run's end frees it. */
+  /** The holder's run was recorded and confirmed the lock (confirmLock); a starter no longer renews it then. */
   readonly recorded: boolean;
   /** Opaque version of the lock as read. */
   readonly etag: string;

@@ -24,7 +24,10 @@ export type StartResult =
   | { readonly kind: 'dry-run'; readonly plan: RotationPlan }
   | { readonly kind: 'refused'; readonly run: RotationRun }
   | { readonly kind: 'busy'; readonly protector: string }
-  /** The topology could not be checked (EstateUnverifiedError): ask again later; nothing was recorded. */
+  /**
+   * Nothing was recorded; ask again later: the topology could not be checked (EstateUnverifiedError), or the shared
+   * clock (Redis) that times the protector's lock could not be read.
+   */
   | { readonly kind: 'unavailable'; readonly reason: string }
   | { readonly kind: 'started'; readonly run: RotationRun };
 
@@ -61,11 +64,13 @@ export interface StartOptions {
   readonly origin?: RunOrigin;
 }
 
+const resultOf = (run: RotationRun): StartResult => (run.status === 'refused' ? { kind: 'refused', run } : { kind: 'started', run });
+
 export async function startRotation(deps: StartDeps, protectorId: string, options: StartOptions): Promise<StartResult> {
   if (options.runId !== undefined) {
     if (!isRotationId(options.runId)) throw new Error(`invalid rotation id ${options.runId}`);
     const recorded = await deps.ledger.get(options.runId);
-    if (recorded) return recorded.run.status === 'refused' ? { kind: 'refused', run: recorded.run } : { kind: 'started', run: recorded.run };
+    if (recorded) return resultOf(recorded.run);
   }
   if (!deps.estates.current().estate.protectors.some((p) => p.id === protectorId)) return { kind: 'unknown-protector' };
   if (options.dryRun) {
@@ -79,7 +84,15 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
   const lock = await takeLock(deps, protectorId, id);
   if (lock.kind === 'busy') return { kind: 'busy', protector: protectorId };
   if (lock.kind === 'unavailable') return lock;
-  const release = () => deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
+  // A derived id may be started twice at once (a redelivered ITSM job while the first attempt still runs): the lock is
+  // then shared, and whichever attempt recorded the run owns it. Checked again now that the lock is held.
+  const recordedMeanwhile = async () => (options.runId !== undefined ? ((await deps.ledger.get(id).catch(() => null))?.run ?? null) : null);
+  const early = await recordedMeanwhile();
+  if (early) return resultOf(early);
+  // Gives the lock back when this attempt records nothing — never when the same id's run was recorded by another attempt.
+  const release = async () => {
+    if ((await recordedMeanwhile()) === null) await deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
+  };
   let run: RotationRun;
   try {
     const plan = await planNow(deps, protectorId);
@@ -88,21 +101,33 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
       return { kind: 'unknown-protector' };
     }
     run = newRun(plan, id, options.requestedBy, new Date(deps.clock.now()).toISOString(), options.origin);
-    if (!(await withinLease(deps, lock.takenAt))) {
-      await release();
-      return { kind: 'unavailable', reason: 'planning outlasted the protector lock\'s lease; ask again' };
-    }
   } catch (err) {
     await release();
     if (err instanceof EstateUnverifiedError) return { kind: 'unavailable', reason: err.message };
     throw err;
   }
+  // However long planning took, the lock gets a new lease (by compare-and-set) before anything is recorded; a lock taken
+  // over meanwhile as abandoned stays the taker's.
+  const renewed = await renewLock(deps, protectorId, id);
+  if (renewed !== 'renewed') {
+    const recorded = await recordedMeanwhile();
+    if (recorded) return resultOf(recorded);
+    if (renewed === 'no-clock') await release();
+    return renewed === 'lost' ? { kind: 'busy', protector: protectorId } : { kind: 'unavailable', reason: 'the shared clock (Redis) is unreachable' };
+  }
   if (run.status === 'refused') {
+    let created: Awaited<ReturnType<typeof deps.ledger.create>>;
     try {
-      await deps.ledger.create(run);
-    } finally {
+      created = await deps.ledger.create(run);
+    } catch (err) {
       await release();
+      throw err;
     }
+    if (!created.ok) {
+      const recorded = await recordedMeanwhile();
+      if (recorded) return resultOf(recorded);
+    }
+    await deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
     return { kind: 'refused', run };
   }
   // The root span of the run's trace, from its record to its queueing. The run keeps the span's traceparent (an id) and
@@ -126,16 +151,17 @@ async function recordAndQueue(deps: StartDeps, run: RotationRun, options: StartO
     throw err;
   }
   if (!created.ok) {
-    // Only a derived id can collide: the same caller, racing itself. Its run stands; this attempt adds nothing.
+    // Only a derived id can collide: the same caller, racing itself. Its run stands, with the lock; this attempt adds nothing.
     const recorded = options.runId !== undefined ? await deps.ledger.get(run.id) : null;
-    if (recorded) return { kind: 'started', run: recorded.run };
-    await deps.ledger.releaseLock(protectorId, run.id);
+    if (recorded) return resultOf(recorded.run);
     throw new Error(`rotation ${run.id} already exists`);
   }
   if (!(await deps.ledger.confirmLock(protectorId, run.id))) {
-    // Taken over while this start was slow: the run is recorded but must never run beside the new holder's.
-    deps.log.warn({ rotation: run.id, protector: protectorId }, 'the protector lock was taken over before the rotation was queued; it is withdrawn');
-    await deps.ledger.update(withdrawnRun(run, 'the protector lock was taken over as abandoned before this run was queued', new Date(deps.clock.now()).toISOString()), created.etag);
+    // Taken over while this start was slow (its write outlasted the lease): the run is recorded but must never run beside
+    // the new holder's. Should the withdrawal lose to a worker (the queue's reconcile ran it meanwhile), that worker's
+    // preflight cannot take the lock either and stops the run (lock_not_held).
+    const withdrawn = await deps.ledger.update(withdrawnRun(run, 'the protector lock was taken over as abandoned before this run was queued', new Date(deps.clock.now()).toISOString()), created.etag);
+    deps.log.warn({ rotation: run.id, protector: protectorId, withdrawn: withdrawn.ok }, 'the protector lock was taken over before the rotation was queued; it is withdrawn');
     return { kind: 'busy', protector: protectorId };
   }
   try {
@@ -156,42 +182,48 @@ async function recordAndQueue(deps: StartDeps, run: RotationRun, options: StartO
 /**
  * A lock whose holder never recorded its run (the process died between taking the lock and writing the run) would keep
  * the protector "busy" for ever. Such a lock is taken over, by compare-and-set, once it is older than this by the shared
- * claim clock. A starter records nothing once its lock is older than half this (withinLease), and confirms the lock
- * after recording its run (confirmLock), so a slow starter that is taken over never queues its run.
+ * claim clock. Every step that could race a takeover is itself a compare-and-set on the lock's version: the starter
+ * renews the lock before recording its run (renewLock), confirms it after (confirmLock), and the run's preflight step
+ * confirms it again — so a starter that was taken over never has its run executed.
  */
 export const ABANDONED_LOCK_MS = 30_000;
 
-type Lock = { readonly kind: 'taken'; readonly takenAt: number } | { readonly kind: 'busy' } | { readonly kind: 'unavailable'; readonly reason: string };
+type Lock = { readonly kind: 'taken' } | { readonly kind: 'busy' } | { readonly kind: 'unavailable'; readonly reason: string };
 
-async function withinLease(deps: StartDeps, takenAt: number): Promise<boolean> {
+/** A new lease for `runId`'s unconfirmed lock, by compare-and-set: 'lost' when the lock is no longer (only) this start's. */
+async function renewLock(deps: StartDeps, protectorId: string, runId: string): Promise<'renewed' | 'lost' | 'no-clock'> {
   const now = await deps.claimClock.now().catch(() => null);
-  return now !== null && now - takenAt < ABANDONED_LOCK_MS / 2;
+  if (now === null) return 'no-clock';
+  const holder = await deps.ledger.lockHolder(protectorId);
+  if (holder?.runId !== runId || holder.recorded) return 'lost';
+  return (await deps.ledger.replaceLock(protectorId, holder, runId, now)) ? 'renewed' : 'lost';
 }
 
 /**
  * Takes the protector's lock for `runId`. A held lock is taken over only when it is provably abandoned: its run ended
  * (a crash between the run's last write and the lock's release), or its run was never recorded and the lock is older
  * than ABANDONED_LOCK_MS by the shared claim clock. A lock without a recorded time (written before times were kept)
- * whose run is missing is left alone and named in the log for an operator. Without the claim clock (Redis, which the
+ * whose run is missing is timed from when it is first seen. Without the claim clock (Redis, which the
  * queue needs anyway) no lock is taken: a lock without a time could never be told abandoned.
  */
 async function takeLock(deps: StartDeps, protectorId: string, runId: string): Promise<Lock> {
   const takenAt = await deps.claimClock.now().catch(() => null);
   if (takenAt === null) return { kind: 'unavailable', reason: 'the shared clock (Redis) is unreachable' };
-  const taken: Lock = { kind: 'taken', takenAt };
+  const taken: Lock = { kind: 'taken' };
   const busy: Lock = { kind: 'busy' };
-  if (await deps.ledger.acquireLock(protectorId, runId, takenAt)) {
-    const holder = await deps.ledger.lockHolder(protectorId);
-    // Already ours: the same derived id asked again after its starter died. The lease starts again from now.
-    if (holder?.runId === runId && holder.takenAt !== takenAt) return (await deps.ledger.replaceLock(protectorId, holder, runId, takenAt)) ? taken : busy;
-    return holder?.runId === runId ? taken : busy;
-  }
+  // True also when the lock already is `runId`'s: the same derived id asked again (its starter died, or is still running).
+  if (await deps.ledger.acquireLock(protectorId, runId, takenAt)) return taken;
   const holder = await deps.ledger.lockHolder(protectorId);
   if (holder === null) return (await deps.ledger.acquireLock(protectorId, runId, takenAt)) ? taken : busy;
   const held = await deps.ledger.get(holder.runId);
   const abandoned = held !== null ? held.run.status !== 'running' : holder.takenAt !== null && takenAt - holder.takenAt > ABANDONED_LOCK_MS;
   if (!abandoned) {
-    if (held === null && holder.takenAt === null) deps.log.warn({ protector: protectorId, lockHolder: holder.runId }, 'the protector is locked by a run that was never recorded; release the lock by hand if no rotation is starting');
+    if (held === null && holder.takenAt === null) {
+      // A lock from before locks were timed, its run never recorded: stamped with the time it was first seen (by
+      // compare-and-set, keeping its holder), so that it can be told abandoned ABANDONED_LOCK_MS from now.
+      deps.log.warn({ protector: protectorId, lockHolder: holder.runId }, 'the protector is locked by a run that was never recorded, without a time: timed from now');
+      await deps.ledger.replaceLock(protectorId, holder, holder.runId, takenAt);
+    }
     return busy;
   }
   deps.log.warn({ protector: protectorId, lockHolder: holder.runId, holderStatus: held?.run.status ?? 'never recorded' }, 'taking over an abandoned rotation lock');

@@ -445,6 +445,17 @@ describe('executeStep: a run that does not hold its protector lock', () => {
     // The taker's lock is left as it is.
     expect((await ledger.lockHolder('orders'))?.runId).toBe('rot-orders-taker-1');
   });
+
+  it('confirms an unconfirmed lock by compare-and-set: a takeover decided on the version read before then loses', async () => {
+    const keys = new FakeKeys(['kv-eus', 'kv-wus']);
+    const { deps, ledger, run } = await runRig(estate, 'orders', keys);
+    const seenByTaker = await ledger.lockHolder('orders');
+    expect(seenByTaker).toMatchObject({ runId: run.id, recorded: false });
+    const preflight = run.steps.find((s) => s.kind === 'preflight')?.n ?? -1;
+    expect(await executeStep(deps, run.id, preflight)).toBe('done');
+    expect(await ledger.lockHolder('orders')).toMatchObject({ runId: run.id, recorded: true });
+    expect(await ledger.replaceLock('orders', seenByTaker!, 'rot-orders-taker-1', null)).toBe(false);
+  });
 });
 
 describe('abandonStep: the queue gives up on a step', () => {

@@ -85,10 +85,15 @@ describe('startRotation and a lock left behind by a crash', () => {
     expect((await ledger.lockHolder('orders'))?.runId).toBe('rot-orders-planning-1');
   });
 
-  it('leaves an untimed lock whose run is missing alone (no age can be proved)', async () => {
+  it('times an untimed lock whose run is missing from when it is first seen, and takes it over ABANDONED_LOCK_MS later', async () => {
     const ledger = new MemoryRotationLedger();
     expect(await ledger.acquireLock('orders', 'rot-orders-untimed-1')).toBe(true);
-    expect(await startRotation(deps(ledger), 'orders', { requestedBy: 'itsm' })).toEqual({ kind: 'busy', protector: 'orders' });
+    const d = deps(ledger);
+    expect(await startRotation(d, 'orders', { requestedBy: 'itsm' })).toEqual({ kind: 'busy', protector: 'orders' });
+    expect(await ledger.lockHolder('orders')).toMatchObject({ runId: 'rot-orders-untimed-1', takenAt: NOW });
+    d.claimClock.advance(ABANDONED_LOCK_MS + 1);
+    // Half-imported material refuses the plan, which shows the lock was taken over: a plan is made only under it.
+    expect((await startRotation(d, 'orders', { requestedBy: 'itsm' })).kind).toBe('refused');
   });
 
   it('takes over at once a lock whose run has ended (the crash fell between the run\'s end and the release)', async () => {
@@ -101,7 +106,7 @@ describe('startRotation and a lock left behind by a crash', () => {
     expect(await ledger.lockHolder('orders')).toBeNull();
   });
 
-  it('a starter taken over while it planned withdraws its recorded run (refused, check "lock") and queues nothing', async () => {
+  it('a starter taken over while it planned records nothing: its lease renewal loses to the takeover', async () => {
     const ledger = new MemoryRotationLedger();
     const d = deps(ledger);
     let tookOver = false;
@@ -116,9 +121,25 @@ describe('startRotation and a lock left behind by a crash', () => {
         },
       } as RotationKeys,
     };
-    const result = await startRotation(slowStart, 'orders', { requestedBy: 'itsm' });
+    expect(await startRotation(slowStart, 'orders', { requestedBy: 'itsm' })).toEqual({ kind: 'busy', protector: 'orders' });
     expect(tookOver).toBe(true);
-    expect(result).toEqual({ kind: 'busy', protector: 'orders' });
+    expect(d.queued).toEqual([]);
+    expect(await ledger.listByProtector('orders')).toEqual([]);
+    expect((await ledger.lockHolder('orders'))?.runId).toBe('rot-orders-taker-1');
+  });
+
+  it('a starter taken over between recording its run and confirming the lock withdraws the run (refused, check "lock")', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = { ...deps(ledger), keys: consistent as RotationKeys };
+    const create = ledger.create.bind(ledger);
+    ledger.create = async (run) => {
+      const written = await create(run);
+      // The write outlasted the lease: another instance took the lock over before this start could confirm it.
+      const holder = await ledger.lockHolder('orders');
+      if (holder) expect(await ledger.replaceLock('orders', holder, 'rot-orders-taker-1', NOW)).toBe(true);
+      return written;
+    };
+    expect(await startRotation(d, 'orders', { requestedBy: 'itsm' })).toEqual({ kind: 'busy', protector: 'orders' });
     expect(d.queued).toEqual([]);
     expect(await ledger.listRunning()).toEqual([]);
     const [withdrawn] = await ledger.listByProtector('orders');
@@ -136,22 +157,21 @@ describe('startRotation and a lock left behind by a crash', () => {
     expect(await ledger.lockHolder('orders')).toMatchObject({ runId: d.queued[0]?.id, recorded: true });
   });
 
-  it('records nothing once planning outlasted half the lock\'s lease (a takeover may come at ABANDONED_LOCK_MS)', async () => {
+  it('planning that outlasts ABANDONED_LOCK_MS without contention still runs: the lease is renewed before recording', async () => {
     const ledger = new MemoryRotationLedger();
     const d = deps(ledger);
     const slow: StartDeps = {
       ...d,
       keys: {
         listVersions: async (vault, key) => {
-          d.claimClock.advance(ABANDONED_LOCK_MS / 4);
+          d.claimClock.advance(ABANDONED_LOCK_MS);
           return consistent.listVersions(vault, key);
         },
       } as RotationKeys,
     };
-    expect((await startRotation(slow, 'orders', { requestedBy: 'itsm' })).kind).toBe('unavailable');
-    expect(await ledger.listByProtector('orders')).toEqual([]);
-    expect(await ledger.lockHolder('orders')).toBeNull();
-    expect(d.queued).toEqual([]);
+    const result = await startRotation(slow, 'orders', { requestedBy: 'itsm' });
+    expect(result.kind).toBe('started');
+    expect(await ledger.lockHolder('orders')).toMatchObject({ takenAt: NOW + 2 * ABANDONED_LOCK_MS, recorded: true });
   });
 
   it('takes no lock while the shared clock is unreachable (an untimed lock could never be told abandoned)', async () => {
@@ -165,10 +185,42 @@ describe('startRotation and a lock left behind by a crash', () => {
   it('the same derived id asked again after its starter died takes its own lock back with a new lease', async () => {
     const ledger = new MemoryRotationLedger();
     const d = { ...deps(ledger), keys: consistent as RotationKeys };
-    expect(await ledger.acquireLock('orders', 'rot-orders-itsm-1', NOW - ABANDONED_LOCK_MS / 2 - 1)).toBe(true);
+    expect(await ledger.acquireLock('orders', 'rot-orders-itsm-1', NOW - ABANDONED_LOCK_MS - 1)).toBe(true);
     const result = await startRotation(d, 'orders', { requestedBy: 'itsm', runId: 'rot-orders-itsm-1' });
     expect(result.kind).toBe('started');
     expect(await ledger.lockHolder('orders')).toMatchObject({ runId: 'rot-orders-itsm-1', takenAt: NOW, recorded: true });
+  });
+
+  /** The first `n` reads of a run miss it, as an attempt that read the ledger just before another attempt wrote it. */
+  const staleReads = (ledger: MemoryRotationLedger, n: number): void => {
+    const get = ledger.get.bind(ledger);
+    let misses = n;
+    ledger.get = async (id) => (misses-- > 0 ? null : get(id));
+  };
+
+  it('a second attempt of the same derived id, started before the first recorded its run, returns that run and leaves its lock', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = { ...deps(ledger), keys: consistent as RotationKeys };
+    const first = await startRotation(d, 'orders', { requestedBy: 'itsm', runId: 'rot-orders-itsm-2' });
+    expect(first.kind).toBe('started');
+    staleReads(ledger, 1);
+    const second = await startRotation(d, 'orders', { requestedBy: 'itsm', runId: 'rot-orders-itsm-2' });
+    expect(second).toEqual(first);
+    expect(d.queued).toHaveLength(1);
+    expect(await ledger.lockHolder('orders')).toMatchObject({ runId: 'rot-orders-itsm-2', recorded: true });
+  });
+
+  it('a second attempt whose own plan is refused (the first run\'s half-imported material) does not free the running run\'s lock', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = { ...deps(ledger), keys: consistent as RotationKeys };
+    const first = await startRotation(d, 'orders', { requestedBy: 'itsm', runId: 'rot-orders-itsm-3' });
+    expect(first.kind).toBe('started');
+    // It missed the run twice (before and just after taking the lock), and plans against the half-imported vaults.
+    staleReads(ledger, 2);
+    const second = await startRotation({ ...d, keys: halfImported as RotationKeys }, 'orders', { requestedBy: 'itsm', runId: 'rot-orders-itsm-3' });
+    expect(second).toEqual(first);
+    expect(await ledger.lockHolder('orders')).toMatchObject({ runId: 'rot-orders-itsm-3', recorded: true });
+    expect((await ledger.get('rot-orders-itsm-3'))?.run.status).toBe('running');
   });
 
   it('does not take over the lock of a running run, however old', async () => {

@@ -106,16 +106,31 @@ export class TableRotationLedger implements RotationLedger {
   }
 
   async confirmLock(protector: string, runId: string): Promise<boolean> {
-    const held = await this.lockHolder(protector);
-    if (held?.runId !== runId) return false;
     const client = await this.locks.ready();
-    try {
-      await client.updateEntity({ partitionKey: encodeKey(protector), rowKey: LOCK, runId, takenAt: held.takenAt === null ? '' : String(held.takenAt), recorded: true }, 'Replace', { etag: held.etag });
-      return true;
-    } catch (err) {
-      if (statusOf(err) === 412 || statusOf(err) === 404) return false;
-      throw err;
+    // A 412 means the lock changed since it was read: read again — it may still be this run's (renewed meanwhile).
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const held = await this.lockHolder(protector);
+      if (held?.runId !== runId) return false;
+      if (held.recorded) return true;
+      try {
+        await client.updateEntity({ partitionKey: encodeKey(protector), rowKey: LOCK, runId, takenAt: held.takenAt === null ? '' : String(held.takenAt), recorded: true }, 'Replace', { etag: held.etag });
+        return true;
+      } catch (err) {
+        if (statusOf(err) === 404) return false;
+        if (statusOf(err) !== 412) throw err;
+      }
     }
+    throw new Error(`the rotation lock of ${protector} kept changing while ${runId} confirmed it`);
+  }
+
+  async releaseUnrecordedLock(protector: string, runId: string): Promise<void> {
+    const held = await this.lockHolder(protector);
+    if (held?.runId !== runId || held.recorded) return;
+    const client = await this.locks.ready();
+    // By the version read: a confirmation in between makes this delete fail (412), and the recorded run keeps its lock.
+    await client.deleteEntity(encodeKey(protector), LOCK, { etag: held.etag }).catch((err: unknown) => {
+      if (statusOf(err) !== 412 && statusOf(err) !== 404) throw err;
+    });
   }
 
   async lockHolder(protector: string): Promise<LockHolder | null> {

@@ -56,8 +56,13 @@ export class MemoryRotationLedger implements RotationLedger {
   async confirmLock(protector: string, runId: string): Promise<boolean> {
     const held = this.locks.get(protector);
     if (held?.runId !== runId) return false;
-    this.locks.set(protector, { ...held, recorded: true, etag: String(++this.lockVersions) });
+    if (!held.recorded) this.locks.set(protector, { ...held, recorded: true, etag: String(++this.lockVersions) });
     return true;
+  }
+
+  async releaseUnrecordedLock(protector: string, runId: string): Promise<void> {
+    const held = this.locks.get(protector);
+    if (held?.runId === runId && !held.recorded) this.locks.delete(protector);
   }
 
   async lockHolder(protector: string): Promise<LockHolder | null> {

@@ -26,9 +26,16 @@ export interface RotationLedger {
   acquireLock(protector: string, runId: string, takenAt?: number | null): Promise<boolean>;
   releaseLock(protector: string, runId: string): Promise<void>;
   /**
+   * A starter gives back a lock its run never confirmed: deleted only while it is `runId`'s and not `recorded`, by
+   * compare-and-set on the version read — so it can never free the lock of a run recorded meanwhile (by another attempt
+   * of the same derived id).
+   */
+  releaseUnrecordedLock(protector: string, runId: string): Promise<void>;
+  /**
    * After its run is recorded, the holder confirms the lock by compare-and-set on the version it reads: false when the
-   * lock is no longer `runId`'s (it was taken over as abandoned). A takeover (replaceLock) and a confirmation of the same
-   * version cannot both succeed, so a slow starter and the one that took its lock over never both run.
+   * lock is no longer `runId`'s (it was taken over as abandoned); true when it is and already confirmed. A takeover
+   * (replaceLock) and a confirmation of the same version cannot both succeed, so a slow starter and the one that took its
+   * lock over never both run. A concurrent write that keeps `runId` the holder (a renewal) does not make it fail.
    */
   confirmLock(protector: string, runId: string): Promise<boolean>;
   /** Who holds the protector's lock, when it was taken, and the version read (for replaceLock); null when free. */

@@ -84,17 +84,19 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
   const lock = await takeLock(deps, protectorId, id);
   if (lock.kind === 'busy') return { kind: 'busy', protector: protectorId };
   if (lock.kind === 'unavailable') return lock;
+  // Gives back the lock while no run of this id confirmed it: never frees a recorded run's lock (see releaseUnrecordedLock).
+  const release = () => deps.ledger.releaseUnrecordedLock(protectorId, id).catch(() => undefined);
   // A derived id may be started twice at once (a redelivered ITSM job while the first attempt still runs): the lock is
-  // then shared, and whichever attempt recorded the run owns it. Checked again now that the lock is held.
-  const recordedMeanwhile = async () => (options.runId !== undefined ? ((await deps.ledger.get(id).catch(() => null))?.run ?? null) : null);
-  const early = await recordedMeanwhile();
-  if (early) return resultOf(early);
-  // Gives the lock back when this attempt records nothing — never when the same id's run was recorded by another attempt.
-  const release = async () => {
-    if ((await recordedMeanwhile()) === null) await deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
-  };
+  // then shared, and the run whichever attempt recorded stands. Read again now that the lock is held.
+  const recordedMeanwhile = async (): Promise<RotationRun | null> => (options.runId !== undefined ? ((await deps.ledger.get(id))?.run ?? null) : null);
   let run: RotationRun;
   try {
+    const early = await recordedMeanwhile();
+    if (early) {
+      // An ended run no longer needs the lock this attempt may just have taken afresh.
+      if (early.status !== 'running') await release();
+      return resultOf(early);
+    }
     const plan = await planNow(deps, protectorId);
     if (!plan) {
       await release();
@@ -109,26 +111,23 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
   // However long planning took, the lock gets a new lease (by compare-and-set) before anything is recorded; a lock taken
   // over meanwhile as abandoned stays the taker's.
   const renewed = await renewLock(deps, protectorId, id);
-  if (renewed !== 'renewed') {
+  if (renewed === 'no-clock') {
+    await release();
+    return { kind: 'unavailable', reason: 'the shared clock (Redis) is unreachable' };
+  }
+  if (renewed === 'lost') {
     const recorded = await recordedMeanwhile();
-    if (recorded) return resultOf(recorded);
-    if (renewed === 'no-clock') await release();
-    return renewed === 'lost' ? { kind: 'busy', protector: protectorId } : { kind: 'unavailable', reason: 'the shared clock (Redis) is unreachable' };
+    return recorded ? resultOf(recorded) : { kind: 'busy', protector: protectorId };
   }
   if (run.status === 'refused') {
     let created: Awaited<ReturnType<typeof deps.ledger.create>>;
     try {
       created = await deps.ledger.create(run);
-    } catch (err) {
+    } finally {
       await release();
-      throw err;
     }
-    if (!created.ok) {
-      const recorded = await recordedMeanwhile();
-      if (recorded) return resultOf(recorded);
-    }
-    await deps.ledger.releaseLock(protectorId, id).catch(() => undefined);
-    return { kind: 'refused', run };
+    const recorded = created.ok ? null : await recordedMeanwhile();
+    return recorded ? resultOf(recorded) : { kind: 'refused', run };
   }
   // The root span of the run's trace, from its record to its queueing. The run keeps the span's traceparent (an id) and
   // the queue carries it in every step job — also when the reconciler re-queues the run after Redis lost its jobs — so
@@ -147,6 +146,7 @@ async function recordAndQueue(deps: StartDeps, run: RotationRun, options: StartO
   try {
     created = await deps.ledger.create(run);
   } catch (err) {
+    // Recorded after all (the answer was lost)? Then the run is confirmed by its preflight, once the sweep queues it.
     await release();
     throw err;
   }
@@ -167,13 +167,10 @@ async function recordAndQueue(deps: StartDeps, run: RotationRun, options: StartO
   try {
     await deps.queue.enqueue(run);
   } catch (err) {
-    // Not queued: do not leave a "running" run holding the protector's lock with nothing to run it.
-    const reason = err instanceof Error ? err.message : String(err);
-    const stored = await deps.ledger.get(run.id);
-    if (stored) await deps.ledger.update({ ...stored.run, status: 'failed-needs-operator', updatedAt: new Date(deps.clock.now()).toISOString() }, stored.etag);
-    await deps.ledger.releaseLock(protectorId, run.id);
-    deps.log.error({ rotation: run.id, protector: protectorId, error: reason }, 'rotation could not be queued');
-    throw err;
+    // Recorded and holding its lock: the ledger is the run's record of truth, and the sweep's reconcile queues a running
+    // run whose jobs are missing (I6) once Redis answers. Failing it here could race a worker already running it.
+    deps.log.error({ rotation: run.id, protector: protectorId, error: err instanceof Error ? err.message : String(err) }, 'rotation recorded but not queued; the queue sweep will queue it');
+    return { kind: 'started', run };
   }
   deps.log.info({ rotation: run.id, protector: protectorId, requestedBy: options.requestedBy, steps: run.steps.length }, 'rotation queued');
   return { kind: 'started', run };

@@ -110,6 +110,25 @@ function ledgerContract(name: string, make: () => RotationLedger & { listRunning
       expect(await l.confirmLock('nothing-held', 'rot-a')).toBe(false);
     });
 
+    it('a starter gives back only its own unconfirmed lock: never another run\'s, never a confirmed one', async () => {
+      const l = make();
+      expect(await l.acquireLock('give-back', 'rot-a', 1)).toBe(true);
+      await l.releaseUnrecordedLock('give-back', 'rot-b');
+      expect((await l.lockHolder('give-back'))?.runId).toBe('rot-a');
+      await l.releaseUnrecordedLock('give-back', 'rot-a');
+      expect(await l.lockHolder('give-back')).toBeNull();
+      expect(await l.acquireLock('give-back', 'rot-c', 2)).toBe(true);
+      expect(await l.confirmLock('give-back', 'rot-c')).toBe(true);
+      await l.releaseUnrecordedLock('give-back', 'rot-c');
+      expect(await l.lockHolder('give-back')).toMatchObject({ runId: 'rot-c', recorded: true });
+      await l.releaseUnrecordedLock('nothing-held', 'rot-c');
+      // A renewal that keeps the holder does not make a later confirmation fail.
+      expect(await l.acquireLock('renewed', 'rot-d', 1)).toBe(true);
+      expect(await l.replaceLock('renewed', (await l.lockHolder('renewed'))!, 'rot-d', 5)).toBe(true);
+      expect(await l.confirmLock('renewed', 'rot-d')).toBe(true);
+      expect(await l.lockHolder('renewed')).toMatchObject({ runId: 'rot-d', takenAt: 5, recorded: true });
+    });
+
     it('keeps staged material per run until dropped (dropping twice is fine)', async () => {
       const l = make();
       await l.putStaged('rot-s-1', 'sealed-one');

@@ -223,6 +223,27 @@ describe('startRotation and a lock left behind by a crash', () => {
     expect((await ledger.get('rot-orders-itsm-3'))?.run.status).toBe('running');
   });
 
+  it('a second attempt of the same derived id whose planning fails does not free the lock of the run the first recorded', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = { ...deps(ledger), keys: consistent as RotationKeys };
+    const first = await startRotation(d, 'orders', { requestedBy: 'itsm', runId: 'rot-orders-itsm-4' });
+    expect(first.kind).toBe('started');
+    staleReads(ledger, 2);
+    const failing: StartDeps = { ...d, keys: { listVersions: async () => Promise.reject(new Error('vault unreachable')) } as unknown as RotationKeys };
+    await expect(startRotation(failing, 'orders', { requestedBy: 'itsm', runId: 'rot-orders-itsm-4' })).rejects.toThrow('vault unreachable');
+    expect(await ledger.lockHolder('orders')).toMatchObject({ runId: 'rot-orders-itsm-4', recorded: true });
+  });
+
+  it('a run recorded but not queued (Redis failed the enqueue) keeps its lock and stays running, for the queue sweep to queue', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = { ...deps(ledger), keys: consistent as RotationKeys, queue: { enqueue: async () => Promise.reject(new Error('redis connection lost')) } };
+    const result = await startRotation(d, 'orders', { requestedBy: 'itsm' });
+    expect(result.kind).toBe('started');
+    const [run] = await ledger.listRunning();
+    expect(run?.id).toBe(result.kind === 'started' ? result.run.id : undefined);
+    expect(await ledger.lockHolder('orders')).toMatchObject({ runId: run?.id, recorded: true });
+  });
+
   it('does not take over the lock of a running run, however old', async () => {
     const ledger = new MemoryRotationLedger();
     const first = await startRotation(deps(ledger), 'orders', { requestedBy: 'itsm' });

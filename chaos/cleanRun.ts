@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAzurite } from '../hosts/local/azurite.js';
 import { freePort } from '../hosts/local/ports.js';
-import { deliverEventGrid, HostClient } from './api.js';
+import { deliverEventGrid, HostClient, sleep } from './api.js';
 import { envelopes } from './corpus.js';
 import { protectorViews } from './evidence.js';
 import type { ProtectorView } from './invariants.js';
@@ -40,6 +40,10 @@ export async function startCleanRun(rig: Rig, records: readonly unknown[]): Prom
   try {
     if (!(await host.process.waitForLine(/keysteward serving on/, 60_000))) throw new Error(`the clean host did not start:\n${host.process.tail()}`);
     const url = `http://127.0.0.1:${port}`;
+    const api = new HostClient(() => url, rig.apiKey);
+    // Discovery's findings are part of what is compared: the chaotic hosts ran discovery long ago, so the clean one's
+    // first run must have finished too before its views are read.
+    await discoveryRan(api, 60_000);
     let fed = 0;
     let refused = 0;
     for (const e of envelopes(records, 20)) {
@@ -47,11 +51,20 @@ export async function startCleanRun(rig: Rig, records: readonly unknown[]): Prom
       if (d.acknowledged) fed += e.records.length;
       else refused += e.records.length;
     }
-    const api = new HostClient(() => url, rig.apiKey);
     const ids = rig.parts.estate.protectors.map((p) => p.id);
     return { read: () => protectorViews(api, ids), fed, refused, close };
   } catch (err) {
     await close();
     throw err;
+  }
+}
+
+/** Waits until the host's discovery is off or has finished a run (GET /api/discovery); gives up after `timeoutMs`. */
+async function discoveryRan(api: HostClient, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const status = (await api.get('/api/discovery')).body as { enabled?: unknown; lastRun?: unknown } | null;
+    if (status !== null && (status.enabled === false || (status.lastRun !== null && status.lastRun !== undefined))) return;
+    await sleep(250);
   }
 }

@@ -47,20 +47,20 @@ export function createRotationKeys(options: RotationKeysOptions): RotationKeys {
   const crypto = <T>(vault: string, key: string, version: string, call: (c: CryptographyClient) => Promise<T>): Promise<T> =>
     withClient(vault, (c) => call(c.getCryptographyClient(key, { keyVersion: version })));
 
-  const created = (k: { id?: string | undefined; properties: { version?: string | undefined }; key?: JsonWebKey | undefined }): CreatedVersion => {
+  const created = (k: { id?: string | undefined; properties: { version?: string | undefined; expiresOn?: Date | undefined }; key?: JsonWebKey | undefined }): CreatedVersion => {
     if (!k.id || !k.properties.version || !k.key?.n || !k.key.e) throw new Error('Key Vault returned a key without id, version or public key');
-    return { kid: k.id, version: k.properties.version, thumbprint: rsaThumbprint({ n: k.key.n, e: k.key.e }) };
+    return { kid: k.id, version: k.properties.version, thumbprint: rsaThumbprint({ n: k.key.n, e: k.key.e }), exp: k.properties.expiresOn?.getTime() ?? null };
   };
 
   return {
     listVersions: (vault, key) => inventory.listVersions(vault, key),
-    async importVersion(vault: string, key: string, jwk: RsaJwk, tags, hsm) {
+    async importVersion(vault: string, key: string, jwk: RsaJwk, tags, hsm, expiresOn) {
       const material: JsonWebKey = {
         kty: hsm ? 'RSA-HSM' : 'RSA', keyOps: ['wrapKey', 'unwrapKey'],
         n: bytes(jwk.n), e: bytes(jwk.e), d: bytes(jwk.d), p: bytes(jwk.p), q: bytes(jwk.q), dp: bytes(jwk.dp), dq: bytes(jwk.dq), qi: bytes(jwk.qi),
       };
       try {
-        return created(await withClient(vault, (c) => c.importKey(key, material, { tags: { ...tags }, hardwareProtected: hsm })));
+        return created(await withClient(vault, (c) => c.importKey(key, material, { tags: { ...tags }, hardwareProtected: hsm, ...(expiresOn !== null ? { expiresOn: new Date(expiresOn) } : {}) })));
       } catch (err) {
         throw translate(err, vault, 'importKey');
       } finally {
@@ -74,9 +74,9 @@ export function createRotationKeys(options: RotationKeysOptions): RotationKeys {
         throw translate(err, vault, 'rotateKey');
       }
     },
-    async tagVersion(vault, key, version, tags) {
+    async tagVersion(vault, key, version, tags, expiresOn) {
       try {
-        await withClient(vault, (c) => c.updateKeyProperties(key, version, { tags: { ...tags } }));
+        await withClient(vault, (c) => c.updateKeyProperties(key, version, { tags: { ...tags }, ...(expiresOn != null ? { expiresOn: new Date(expiresOn) } : {}) }));
       } catch (err) {
         throw translate(err, vault, 'updateKeyProperties');
       }

@@ -65,13 +65,17 @@ export interface CreatedVersion {
   readonly kid: string;
   readonly version: string;
   readonly thumbprint: string;
+  /** When Key Vault says the version expires (epoch ms), null when it does not. */
+  readonly exp: number | null;
 }
 
 export interface RotationKeys {
   listVersions(vault: string, keyName: string): Promise<InventoryVersion[]>;
-  importVersion(vault: string, keyName: string, jwk: RsaJwk, tags: Readonly<Record<string, string>>, hsm: boolean): Promise<CreatedVersion>;
+  /** Imports a version; `expiresOn` (epoch ms) becomes its expiry, none when null. */
+  importVersion(vault: string, keyName: string, jwk: RsaJwk, tags: Readonly<Record<string, string>>, hsm: boolean, expiresOn: number | null): Promise<CreatedVersion>;
   rotate(vault: string, keyName: string): Promise<CreatedVersion>;
-  tagVersion(vault: string, keyName: string, version: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  /** Adds tags to a version and, when `expiresOn` (epoch ms) is given, sets its expiry. */
+  tagVersion(vault: string, keyName: string, version: string, tags: Readonly<Record<string, string>>, expiresOn?: number | null): Promise<void>;
   /** Remote RSA-OAEP-256 wrap/unwrap with one version of a key (used to seal staged material). */
   wrap(vault: string, keyName: string, version: string, data: Buffer): Promise<string>;
   unwrap(vault: string, keyName: string, version: string, wrapped: string): Promise<Buffer>;

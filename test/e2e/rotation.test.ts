@@ -75,6 +75,12 @@ describe('rotation runs', () => {
 
   it('rotates secondaries first, then the primary, surviving a worker SIGKILLed mid-run, with exactly one new version per vault', async () => {
     const before = await versionCounts();
+    // The current versions expire (as Azure Policy often requires): about 400 days from their creation.
+    for (const vault of Object.keys(before)) {
+      const admin = new KeyClient(stack.kv.vaultUrl(vault), new LocalEmulatorCredential(LOCAL_ADMIN), { additionalPolicies: localPolicies() });
+      const current = await admin.getKey('orders-tde');
+      await admin.updateKeyProperties('orders-tde', current.properties.version ?? '', { expiresOn: new Date(Date.now() + 400 * 86_400_000) });
+    }
     const auditStart = stack.kv.auditLog().length;
     const armStart = stack.armSql.history().length;
     const first = startWorker();
@@ -95,6 +101,15 @@ describe('rotation runs', () => {
     }
     const after = await versionCounts();
     for (const vault of Object.keys(before)) expect(after[vault], vault).toBe((before[vault] ?? 0) + 1);
+    // Key Vault gives an imported version no expiry: each new version keeps the lifetime of the one it succeeded.
+    for (const vault of Object.keys(before)) {
+      const versions = await inventory().listVersions(vault, 'orders-tde');
+      const made = versions.find((v) => v.tags['keysteward-rotation'] === run.id);
+      const previous = versions.filter((v) => v !== made && v.enabled).sort((a, b) => (a.created ?? 0) - (b.created ?? 0)).pop();
+      if (!made || !previous || previous.exp === null || made.exp === null || made.created === null) throw new Error(`${vault}: expected expiring versions, got ${JSON.stringify({ made, previous })}`);
+      const lifetime = previous.exp - (previous.nbf ?? previous.created ?? 0);
+      expect(Math.abs(made.exp - made.created - lifetime), vault).toBeLessThan(60_000);
+    }
 
     const imports = stack.kv.auditLog().slice(auditStart).filter((r) => r.operationName === 'KeyImport' && r.properties.httpStatusCode === 200).map((r) => r.resourceId.toLowerCase());
     expect(imports).toHaveLength(3);

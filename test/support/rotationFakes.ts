@@ -30,27 +30,27 @@ export class FakeKeys implements RotationKeys {
   async listVersions(vault: string): Promise<InventoryVersion[]> {
     return [...(this.versions.get(vault) ?? [])];
   }
-  async importVersion(vault: string, _key: string, jwk: RsaJwk, tags: Readonly<Record<string, string>>): Promise<CreatedVersion> {
+  async importVersion(vault: string, _key: string, jwk: RsaJwk, tags: Readonly<Record<string, string>>, _hsm: boolean, expiresOn: number | null): Promise<CreatedVersion> {
     await this.beforeImport();
-    const v = this.version(jwk.n.slice(0, 43), { ...tags });
+    const v = { ...this.version(jwk.n.slice(0, 43), { ...tags }), exp: expiresOn };
     this.versions.get(vault)?.push(v);
     this.imports.push({ vault, tag: tags['keysteward-rotation'] });
     this.imported.push(jwk);
-    return { kid: `https://${vault}.vault.azure.net/keys/orders-tde/${v.version}`, version: v.version, thumbprint: v.thumbprint };
+    return { kid: `https://${vault}.vault.azure.net/keys/orders-tde/${v.version}`, version: v.version, thumbprint: v.thumbprint, exp: v.exp };
   }
   async rotate(vault: string, key: string): Promise<CreatedVersion> {
     await this.beforeImport();
     const v = this.version(`rotated-${this.n}`, {});
     this.versions.get(vault)?.push(v);
     this.imports.push({ vault, tag: undefined });
-    return { kid: `https://${vault}.vault.azure.net/keys/${key}/${v.version}`, version: v.version, thumbprint: v.thumbprint };
+    return { kid: `https://${vault}.vault.azure.net/keys/${key}/${v.version}`, version: v.version, thumbprint: v.thumbprint, exp: v.exp };
   }
-  async tagVersion(vault: string, _key: string, version: string, tags: Readonly<Record<string, string>>): Promise<void> {
+  async tagVersion(vault: string, _key: string, version: string, tags: Readonly<Record<string, string>>, expiresOn?: number | null): Promise<void> {
     await this.beforeTag();
     const list = this.versions.get(vault) ?? [];
     const at = list.findIndex((v) => v.version === version);
     const found = list[at];
-    if (found) list[at] = { ...found, tags: { ...found.tags, ...tags } };
+    if (found) list[at] = { ...found, tags: { ...found.tags, ...tags }, ...(expiresOn != null ? { exp: expiresOn } : {}) };
   }
   async wrap(_vault: string, _key: string, _version: string, data: Buffer): Promise<string> {
     return Buffer.from(data).reverse().toString('base64url');

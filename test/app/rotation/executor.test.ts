@@ -395,6 +395,44 @@ describe('executeStep: rotate-key after a crash between the rotation and its tag
   });
 });
 
+describe('executeStep: the versions a run makes keep the lifetime of the ones they succeed', () => {
+  const DAY = 86_400_000;
+  const RUN_AT = Date.parse('2026-11-22T10:00:00Z');
+  /** The seed version of every vault expires a year after it was made. */
+  const expiring = (keys: FakeKeys): FakeKeys => {
+    for (const [vault, list] of keys.versions) keys.versions.set(vault, list.map((v) => ({ ...v, created: RUN_AT - 200 * DAY, exp: RUN_AT + 165 * DAY })));
+    return keys;
+  };
+
+  it('import: each vault\'s new version expires a year from the import', async () => {
+    const { deps, keys, run, stepOf } = await rig();
+    expiring(keys);
+    for (const vault of ['kv-wus', 'kv-eus']) expect(await executeStep(deps, run.id, stepOf('install-version', vault))).toBe('done');
+    for (const vault of ['kv-wus', 'kv-eus']) {
+      const made = (await keys.listVersions(vault)).find((v) => v.tags['keysteward-rotation'] === run.id);
+      expect(made?.exp).toBe(RUN_AT + 365 * DAY);
+    }
+  });
+
+  it('import: no expiry when the previous version had none', async () => {
+    const { deps, keys, run, stepOf } = await rig();
+    expect(await executeStep(deps, run.id, stepOf('install-version', 'kv-wus'))).toBe('done');
+    expect((await keys.listVersions('kv-wus')).find((v) => v.tags['keysteward-rotation'] === run.id)?.exp).toBeNull();
+  });
+
+  it('rotate: a version Key Vault made without expiry (no rotation policy) gets the previous lifetime with its tag', async () => {
+    const single = estateFrom({
+      vaults: [{ name: 'kv-one', properties: { enableSoftDelete: true, enablePurgeProtection: true } }],
+      protectors: [{ id: 'solo', kind: 'sql-tde', keyName: 'solo-tde', members: [{ role: 'primary', resourceId: `${SUB}/solo`, vault: 'kv-one' }], rotation: { every: 'P90D', strategy: 'rotate' } }],
+    });
+    const keys = expiring(new FakeKeys(['kv-one']));
+    const { deps, run } = await runRig(single, 'solo', keys);
+    for (const s of run.steps.filter((x) => x.kind === 'preflight' || x.kind === 'rotate-key')) expect(await executeStep(deps, run.id, s.n)).toBe('done');
+    const made = (await keys.listVersions('kv-one')).find((v) => v.tags['keysteward-rotation'] === run.id);
+    expect(made?.exp).toBe(RUN_AT + 365 * DAY);
+  });
+});
+
 describe('executeStep: the shared claim time unreachable', () => {
   it('a worker that cannot read the shared time claims nothing and does nothing; the step runs once it can', async () => {
     const { deps, keys, ledger, run, shared, stepOf } = await rig();

@@ -5,6 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { TableRotationLedger } from '../../adapters/tables/rotationLedger.js';
+import { ABANDONED_LOCK_MS } from '../../app/rotation/start.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../adapters/logging/logger.js';
 import { createKeyVaultInventoryReader } from '../../adapters/keyvault/inventoryReader.js';
@@ -118,6 +121,34 @@ describe('rotation runs', () => {
     const writes = stack.armSql.history().slice(armStart).filter((h) => h.operation === 'encryptionProtector/write').map((h) => h.serverName);
     expect(writes.slice(-3).sort()).toEqual([...SERVERS.secondaries, SERVERS.primary].sort());
     expect(writes.lastIndexOf(SERVERS.primary)).toBeGreaterThan(Math.max(...SERVERS.secondaries.map((s) => writes.lastIndexOf(s))));
+  }, 90_000);
+
+  it('a lock left by a starter that died before recording its run blocks starts (409) until it is 30 s old by Redis\'s clock, then is taken over', async () => {
+    // What chaos's host-kill hit in CI: the host took the protector's lock and was SIGKILLed before it recorded the run.
+    const ledger = new TableRotationLedger({ connectionString: stack.config.STORAGE_CONNECTION_STRING ?? '' });
+    const redis = new Redis(stack.config.REDIS_URL);
+    try {
+      const [seconds] = await redis.time();
+      const redisNow = Number(seconds) * 1000;
+      expect(await ledger.acquireLock('orders-sql', 'rot-orders-sql-died-1', redisNow)).toBe(true);
+      const young = await fetch(`${stack.host.url}/api/protectors/orders-sql/rotations`, { method: 'POST', body: JSON.stringify({ requestedBy: 'test' }) });
+      expect(young.status).toBe(409);
+      // The same lock, 31 s old: the starter is taken to be dead.
+      const held = await ledger.lockHolder('orders-sql');
+      expect(held).toMatchObject({ runId: 'rot-orders-sql-died-1', recorded: false });
+      expect(await ledger.replaceLock('orders-sql', held!, 'rot-orders-sql-died-1', redisNow - ABANDONED_LOCK_MS - 1_000)).toBe(true);
+      const run = await startRun();
+      expect(await ledger.lockHolder('orders-sql')).toMatchObject({ runId: run.id, recorded: true });
+      const worker = startWorker();
+      try {
+        expect((await waitForEnd(run.id)).status).toBe('completed');
+      } finally {
+        worker.kill('SIGTERM');
+      }
+      expect(await ledger.lockHolder('orders-sql')).toBeNull();
+    } finally {
+      redis.disconnect();
+    }
   }, 90_000);
 
   it('a run whose jobs Redis lost (flushed) is re-queued from the ledger and completes (I6)', async () => {

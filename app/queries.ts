@@ -109,6 +109,36 @@ function detailOf(deps: QueryDeps, estate: Estate, protector: Protector, state: 
  * protector: 10,000 sequential reads took 16 s). A state the scan could not read is loaded on its own, so a corrupt
  * entity fails the request as a direct read would, rather than showing that protector healthy.
  */
+/** One page of GET /api/protectors: protectors in id order after `after`, and the id to ask the next page after. */
+export interface ProtectorPage {
+  readonly protectors: readonly ProtectorSummary[];
+  /** Pass as `after` for the next page; null on the last one. */
+  readonly next: string | null;
+}
+
+/** Point reads in flight for one page (a page is at most MAX_PROTECTOR_PAGE protectors). */
+const PAGE_READS = 16;
+export const MAX_PROTECTOR_PAGE = 1000;
+
+/**
+ * A page of the protector list, ordered by id, starting after `after` (exclusive; null: from the first). Reads only the
+ * page's states, so a client walking 10,000 protectors in pages never waits on a whole-table scan, and each page is as
+ * fresh as GET /api/protectors/{id}. Protectors added or removed between pages are seen or missed as with any cursor.
+ */
+export async function listProtectorsPage(deps: QueryDeps, page: { readonly after: string | null; readonly limit: number }): Promise<ProtectorPage> {
+  const { estate } = await deps.estates.fresh();
+  const ordered = [...estate.protectors].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const start = page.after === null ? 0 : ordered.findIndex((p) => p.id > (page.after as string));
+  const slice = start < 0 ? [] : ordered.slice(start, start + page.limit);
+  const now = deps.clock.now();
+  const protectors = await mapLimit(slice, PAGE_READS, async (p) => {
+    const { incidents: _i, findingList: _f, evaluatedAt: _e, ...summary } = detailOf(deps, estate, p, await loadState(deps.state, p), now);
+    return summary;
+  });
+  const last = slice[slice.length - 1];
+  return { protectors, next: last !== undefined && start + slice.length < ordered.length ? last.id : null };
+}
+
 export async function listProtectors(deps: QueryDeps): Promise<ProtectorSummary[]> {
   const { estate } = await deps.estates.fresh();
   const { snapshots, unreadable } = await scanStates(deps.state);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { HttpInput, HttpOutput } from './definitions.js';
 import type { Services } from './services.js';
 import { parseJsonBody } from '../app/jsonInput.js';
+import { MAX_PROTECTOR_PAGE } from '../app/queries.js';
 
 export async function healthHandler(services: Services): Promise<HttpOutput> {
   const dependencies = await services.checkHealth();
@@ -12,8 +13,22 @@ export async function healthHandler(services: Services): Promise<HttpOutput> {
   return { status: ok ? 200 : 503, jsonBody: { status: ok ? 'ok' : 'degraded', dependencies } };
 }
 
-export async function protectorsHandler(services: Services): Promise<HttpOutput> {
-  return { status: 200, jsonBody: { protectors: await services.listProtectors() } };
+// Not strict: a Function App request may carry its function key as `code`.
+const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PROTECTOR_PAGE).default(100),
+  after: z.string().min(1).max(256).optional(),
+});
+
+/**
+ * GET /api/protectors: every protector, or with `limit` and/or `after` one page in id order plus `next` (the `after` of
+ * the following page, null on the last) — at 10,000 protectors the whole list is megabytes and seconds.
+ */
+export async function protectorsHandler(services: Services, req: HttpInput): Promise<HttpOutput> {
+  if (!req.query.has('limit') && !req.query.has('after')) return { status: 200, jsonBody: { protectors: await services.listProtectors() } };
+  const parsed = pageQuery.safeParse(Object.fromEntries(req.query));
+  if (!parsed.success) return { status: 400, jsonBody: { error: `bad paging: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ')}` } };
+  const page = await services.listProtectorsPage({ after: parsed.data.after ?? null, limit: parsed.data.limit });
+  return { status: 200, jsonBody: page };
 }
 
 export async function protectorHandler(services: Services, req: HttpInput): Promise<HttpOutput> {

@@ -24,6 +24,7 @@ export function lazyServices(config: Services['config'], build: () => Promise<Se
     sweep: async () => (await get()).sweep(),
     reconcile: async () => (await get()).reconcile(),
     listProtectors: async () => (await get()).listProtectors(),
+    listProtectorsPage: async (page) => (await get()).listProtectorsPage(page),
     describeProtector: async (id) => (await get()).describeProtector(id),
     checkHealth: async () => (await get()).checkHealth(),
     startRotation: async (id, options) => (await get()).startRotation(id, options),

@@ -54,7 +54,7 @@ export function functionDefinitions(services: Services): FunctionDefinition[] {
     { name: 'itsm', trigger: { type: 'timer', schedule: c.itsmSchedule, runOnStartup: false }, handler: async () => void (await services.itsmTick()) },
     { name: 'discovery', trigger: { type: 'timer', schedule: c.discoverySchedule, runOnStartup: false }, handler: async () => void (await services.rediscover()) },
     { name: 'health', trigger: { type: 'http', methods: ['GET'], route: 'health' }, handler: () => healthHandler(services) },
-    { name: 'protectors', trigger: { type: 'http', methods: ['GET'], route: 'protectors' }, handler: () => protectorsHandler(services) },
+    { name: 'protectors', trigger: { type: 'http', methods: ['GET'], route: 'protectors' }, handler: (req: HttpInput) => protectorsHandler(services, req) },
     { name: 'protector', trigger: { type: 'http', methods: ['GET'], route: 'protectors/{id}' }, handler: (req: HttpInput) => protectorHandler(services, req) },
     { name: 'discoveryStatus', trigger: { type: 'http', methods: ['GET'], route: 'discovery' }, handler: () => discoveryHandler(services) },
     { name: 'eventGrid', trigger: { type: 'http', methods: ['POST', 'OPTIONS'], route: 'events/eventgrid', maxBodyBytes: MAX_EVENT_GRID_BODY }, handler: (req: HttpInput) => eventGridHandler(services, req) },

@@ -1,7 +1,7 @@
 // What the function handlers need, built once per process by the composition root (hosts/composition.ts).
 import type { IngestMessage, IngestSummary } from '../app/ingestion.js';
 import type { Clock, Logger } from '../app/ports.js';
-import type { ProtectorDetail, ProtectorSummary } from '../app/queries.js';
+import type { ProtectorDetail, ProtectorPage, ProtectorSummary } from '../app/queries.js';
 import type { StartResult } from '../app/rotation/start.js';
 import type { DisableResult } from '../app/retirement/disableVersion.js';
 import type { RotationRun } from '../domain/rotation/run.js';
@@ -55,6 +55,8 @@ export interface Services {
   sweep(): Promise<unknown>;
   reconcile(): Promise<unknown>;
   listProtectors(): Promise<ProtectorSummary[]>;
+  /** GET /api/protectors?limit=&after=: one page in id order. */
+  listProtectorsPage(page: { readonly after: string | null; readonly limit: number }): Promise<ProtectorPage>;
   describeProtector(id: string): Promise<ProtectorDetail | null>;
   checkHealth(): Promise<Record<string, DependencyStatus>>;
   startRotation(protectorId: string, options: { requestedBy: string; dryRun?: boolean }): Promise<StartResult>;

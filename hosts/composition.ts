@@ -9,7 +9,7 @@ import type { AlertDeps } from '../app/alerts.js';
 import { alertHealth } from '../app/alertHealth.js';
 import { ingestMessages, poisonMessages, type IngestDeps } from '../app/ingestion.js';
 import type { Clock, Logger, Notifier, RateLimiter } from '../app/ports.js';
-import { describeProtector, listProtectors } from '../app/queries.js';
+import { describeProtector, listProtectors, listProtectorsPage } from '../app/queries.js';
 import { reconcile } from '../app/reconcile.js';
 import { sweep } from '../app/sweep.js';
 import { withTimeout } from '../app/timeout.js';
@@ -210,6 +210,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     },
     reconcile: () => reconcile({ ...ingestDeps, ...(logs ? { logs } : {}), inventory }, config.RECONCILE_LOOKBACK_MINUTES * 60_000),
     listProtectors: () => listProtectors({ estates, state, clock }),
+    listProtectorsPage: (page) => listProtectorsPage({ estates, state, clock }, page),
     describeProtector: (id) => describeProtector({ estates, state, clock, alerts: ledger, discoveryFindings: discovery.findings }, id),
     checkHealth: async () => {
       const deps: Record<string, DependencyStatus> = {};

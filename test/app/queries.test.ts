@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { dispatchPending } from '../../app/alerts.js';
 import { ingestMessages } from '../../app/ingestion.js';
-import { describeProtector, listProtectors } from '../../app/queries.js';
+import { describeProtector, listProtectors, listProtectorsPage, type ProtectorSummary } from '../../app/queries.js';
 import type { AlertLedger } from '../../app/ports.js';
 import { harness, message } from '../support/appHarness.js';
 import { contoso, readFixture } from '../support/estates.js';
@@ -71,5 +71,38 @@ describe('describeProtector', () => {
     expect((await listProtectors({ ...q, state: unreadable })).find((p) => p.id === 'orders-sql')).toMatchObject({ health: 'access_lost', openIncidents: 1 });
     unreadable.load = async () => Promise.reject(new Error('corrupt entity orders-sql'));
     await expect(listProtectors({ ...q, state: unreadable })).rejects.toThrow('corrupt entity orders-sql');
+  });
+});
+
+describe('listProtectorsPage', () => {
+  it('walking the pages, whatever their size, gives every protector once, in id order, as the whole list says it', async () => {
+    // orders-sql (its access lost by the denial) among copies listed out of id order.
+    const [orders] = estate.protectors;
+    if (!orders) throw new Error('no protector');
+    const many = { ...estate, protectors: [orders, ...['zeta', 'alpha', 'mid', 'beta'].map((id) => ({ ...orders, id }))] };
+    const h = harness(many, '2026-03-03T02:18:30Z');
+    await ingestMessages(h.deps, [message(denial)]);
+    const q = { estates: h.deps.estates, state: h.state, clock: h.deps.clock };
+    const whole = await listProtectors(q);
+    expect(whole.find((p) => p.id === 'orders-sql')).toMatchObject({ health: 'access_lost' });
+    const byId = [...whole].sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(byId.length).toBeGreaterThan(2);
+    for (let limit = 1; limit <= byId.length + 1; limit++) {
+      const walked: ProtectorSummary[] = [];
+      let after: string | null = null;
+      for (let pages = 0; ; pages++) {
+        expect(pages, 'pages never end').toBeLessThan(byId.length + 2);
+        const page = await listProtectorsPage(q, { after, limit });
+        expect(page.protectors.length).toBeLessThanOrEqual(limit);
+        walked.push(...page.protectors);
+        if (page.next === null) break;
+        expect(page.next).toBe(page.protectors.at(-1)?.id);
+        after = page.next;
+      }
+      expect(walked, `limit ${limit}`).toEqual(byId);
+    }
+    expect(await listProtectorsPage(q, { after: byId.at(-1)?.id ?? null, limit: 5 })).toEqual({ protectors: [], next: null });
+    // A cursor that names no protector still resumes at the next id.
+    expect((await listProtectorsPage(q, { after: `${byId[0]?.id}~`, limit: 1 })).protectors.map((p) => p.id)).toEqual([byId[1]?.id]);
   });
 });

@@ -140,3 +140,26 @@ describe('detect and alert, end to end', () => {
     expect(detail.findingList.map((f) => f.code)).not.toContain('geo_key_material_missing');
   });
 });
+
+describe('GET /api/protectors in pages', () => {
+  it('?limit=&after= walks the same protectors as the whole list, in id order; bad paging is a 400', async () => {
+    const whole = ((await (await fetch(`${stack.host.url}/api/protectors`)).json()) as { protectors: Array<{ id: string }> }).protectors.map((p) => p.id);
+    const walked: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages <= whole.length; pages++) {
+      const res = await fetch(`${stack.host.url}/api/protectors?limit=2${after === null ? '' : `&after=${encodeURIComponent(after)}`}`);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { protectors: Array<{ id: string }>; next: string | null };
+      walked.push(...page.protectors.map((p) => p.id));
+      if (page.next === null) break;
+      after = page.next;
+    }
+    expect(walked).toEqual([...whole].sort());
+    for (const bad of ['limit=0', 'limit=1001', 'limit=ten', 'after=']) {
+      const res = await fetch(`${stack.host.url}/api/protectors?${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/^bad paging/);
+    }
+  });
+});
+

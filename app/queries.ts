@@ -104,11 +104,6 @@ function detailOf(deps: QueryDeps, estate: Estate, protector: Protector, state: 
   };
 }
 
-/**
- * Every protector of the estate in use, judged at one `now`, from one paged scan of the state store (not one read per
- * protector: 10,000 sequential reads took 16 s). A state the scan could not read is loaded on its own, so a corrupt
- * entity fails the request as a direct read would, rather than showing that protector healthy.
- */
 /** One page of GET /api/protectors: protectors in id order after `after`, and the id to ask the next page after. */
 export interface ProtectorPage {
   readonly protectors: readonly ProtectorSummary[];
@@ -139,6 +134,11 @@ export async function listProtectorsPage(deps: QueryDeps, page: { readonly after
   return { protectors, next: last !== undefined && start + slice.length < ordered.length ? last.id : null };
 }
 
+/**
+ * Every protector of the estate in use, judged at one `now`, from one paged scan of the state store (not one read per
+ * protector: 10,000 sequential reads took 16 s). A state the scan could not read is loaded on its own, so a corrupt
+ * entity fails the request as a direct read would, rather than showing that protector healthy.
+ */
 export async function listProtectors(deps: QueryDeps): Promise<ProtectorSummary[]> {
   const { estate } = await deps.estates.fresh();
   const { snapshots, unreadable } = await scanStates(deps.state);

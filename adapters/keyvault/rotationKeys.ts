@@ -47,9 +47,9 @@ export function createRotationKeys(options: RotationKeysOptions): RotationKeys {
   const crypto = <T>(vault: string, key: string, version: string, call: (c: CryptographyClient) => Promise<T>): Promise<T> =>
     withClient(vault, (c) => call(c.getCryptographyClient(key, { keyVersion: version })));
 
-  const created = (k: { id?: string | undefined; properties: { version?: string | undefined; expiresOn?: Date | undefined }; key?: JsonWebKey | undefined }): CreatedVersion => {
+  const created = (k: { id?: string | undefined; properties: { version?: string | undefined; expiresOn?: Date | undefined; createdOn?: Date | undefined }; key?: JsonWebKey | undefined }): CreatedVersion => {
     if (!k.id || !k.properties.version || !k.key?.n || !k.key.e) throw new Error('Key Vault returned a key without id, version or public key');
-    return { kid: k.id, version: k.properties.version, thumbprint: rsaThumbprint({ n: k.key.n, e: k.key.e }), exp: k.properties.expiresOn?.getTime() ?? null };
+    return { kid: k.id, version: k.properties.version, thumbprint: rsaThumbprint({ n: k.key.n, e: k.key.e }), exp: k.properties.expiresOn?.getTime() ?? null, created: k.properties.createdOn?.getTime() ?? null };
   };
 
   return {

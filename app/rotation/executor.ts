@@ -136,7 +136,7 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
       // The vault's creation budget first, then the fence: the claim is checked right before the import itself.
       await deps.creates?.acquire(vault, hsm ? 2 : 1);
       await fence();
-      const created = await deps.keys.importVersion(vault, key, jwk, { [ROTATION_TAG]: run.id }, hsm, successorExpiry(newest(versions), deps.clock.now()));
+      const created = await deps.keys.importVersion(vault, key, jwk, { [ROTATION_TAG]: run.id }, hsm, successorExpiry(versions, deps.clock.now()));
       return { kid: created.kid, version: created.version, thumbprint: created.thumbprint };
     }
     case 'rotate-key': {
@@ -154,11 +154,11 @@ async function perform(deps: RotationDeps, run: RotationRun, step: RunStep, fenc
         await deps.creates?.acquire(vault, newest(versions)?.kty === 'RSA-HSM' ? 2 : 1);
         await fence({ seenBefore: versions.map((v) => v.version) });
       }
-      const created = orphan ? { version: orphan.version, thumbprint: orphan.thumbprint, exp: orphan.exp } : await deps.keys.rotate(vault, key);
+      const created = orphan ? { version: orphan.version, thumbprint: orphan.thumbprint, exp: orphan.exp, created: orphan.created } : await deps.keys.rotate(vault, key);
       // A rotation policy's expiry time, when the key has one, is Key Vault's to set; without it the version keeps the
-      // lifetime of the one it succeeds (the newest other than itself).
-      const previous = newest(versions.filter((v) => v.version !== created.version));
-      await deps.keys.tagVersion(vault, key, created.version, { [ROTATION_TAG]: run.id }, created.exp === null ? successorExpiry(previous, deps.clock.now()) : null);
+      // key's lifetime, counted from the version's own creation (Key Vault's clock), not from when it is tagged.
+      const expiresOn = created.exp === null ? successorExpiry(versions, created.created ?? deps.clock.now(), created.version) : null;
+      await deps.keys.tagVersion(vault, key, created.version, { [ROTATION_TAG]: run.id }, expiresOn);
       return { version: created.version, thumbprint: created.thumbprint };
     }
     case 'verify-thumbprints': {

@@ -67,6 +67,8 @@ export interface CreatedVersion {
   readonly thumbprint: string;
   /** When Key Vault says the version expires (epoch ms), null when it does not. */
   readonly exp: number | null;
+  /** When Key Vault made it (epoch ms), null when it did not say. */
+  readonly created: number | null;
 }
 
 export interface RotationKeys {

@@ -14,6 +14,8 @@ export class FakeKeys implements RotationKeys {
   beforeImport: () => Promise<void> = async () => undefined;
   /** Runs before a tag is written (tests crash a worker between a rotation and its tag here). */
   beforeTag: () => Promise<void> = async () => undefined;
+  /** The key's rotation policy expiry time (ms): Key Vault's `rotate` sets exp = created + this; null: no policy expiry. */
+  rotationExpiresIn: number | null = null;
   /** Key Vault's own clock, stamped on every version it makes (default: a counter). */
   kvNow: () => number = () => this.n;
   private n = 0;
@@ -36,14 +38,15 @@ export class FakeKeys implements RotationKeys {
     this.versions.get(vault)?.push(v);
     this.imports.push({ vault, tag: tags['keysteward-rotation'] });
     this.imported.push(jwk);
-    return { kid: `https://${vault}.vault.azure.net/keys/orders-tde/${v.version}`, version: v.version, thumbprint: v.thumbprint, exp: v.exp };
+    return { kid: `https://${vault}.vault.azure.net/keys/orders-tde/${v.version}`, version: v.version, thumbprint: v.thumbprint, exp: v.exp, created: v.created };
   }
   async rotate(vault: string, key: string): Promise<CreatedVersion> {
     await this.beforeImport();
-    const v = this.version(`rotated-${this.n}`, {});
+    const made = this.version(`rotated-${this.n}`, {});
+    const v = { ...made, exp: this.rotationExpiresIn !== null && made.created !== null ? made.created + this.rotationExpiresIn : null };
     this.versions.get(vault)?.push(v);
     this.imports.push({ vault, tag: undefined });
-    return { kid: `https://${vault}.vault.azure.net/keys/${key}/${v.version}`, version: v.version, thumbprint: v.thumbprint, exp: v.exp };
+    return { kid: `https://${vault}.vault.azure.net/keys/${key}/${v.version}`, version: v.version, thumbprint: v.thumbprint, exp: v.exp, created: v.created };
   }
   async tagVersion(vault: string, _key: string, version: string, tags: Readonly<Record<string, string>>, expiresOn?: number | null): Promise<void> {
     await this.beforeTag();

@@ -420,16 +420,47 @@ describe('executeStep: the versions a run makes keep the lifetime of the ones th
     expect((await keys.listVersions('kv-wus')).find((v) => v.tags['keysteward-rotation'] === run.id)?.exp).toBeNull();
   });
 
-  it('rotate: a version Key Vault made without expiry (no rotation policy) gets the previous lifetime with its tag', async () => {
-    const single = estateFrom({
-      vaults: [{ name: 'kv-one', properties: { enableSoftDelete: true, enablePurgeProtection: true } }],
-      protectors: [{ id: 'solo', kind: 'sql-tde', keyName: 'solo-tde', members: [{ role: 'primary', resourceId: `${SUB}/solo`, vault: 'kv-one' }], rotation: { every: 'P90D', strategy: 'rotate' } }],
-    });
+  const single = estateFrom({
+    vaults: [{ name: 'kv-one', properties: { enableSoftDelete: true, enablePurgeProtection: true } }],
+    protectors: [{ id: 'solo', kind: 'sql-tde', keyName: 'solo-tde', members: [{ role: 'primary', resourceId: `${SUB}/solo`, vault: 'kv-one' }], rotation: { every: 'P90D', strategy: 'rotate' } }],
+  });
+  /** Key Vault's clock runs a minute ahead of the host's: the version's own creation time must be what counts. */
+  const KV_AT = RUN_AT + 60_000;
+  const rotateRig = async () => {
     const keys = expiring(new FakeKeys(['kv-one']));
-    const { deps, run } = await runRig(single, 'solo', keys);
-    for (const s of run.steps.filter((x) => x.kind === 'preflight' || x.kind === 'rotate-key')) expect(await executeStep(deps, run.id, s.n)).toBe('done');
-    const made = (await keys.listVersions('kv-one')).find((v) => v.tags['keysteward-rotation'] === run.id);
-    expect(made?.exp).toBe(RUN_AT + 365 * DAY);
+    keys.kvNow = () => KV_AT;
+    const r = await runRig(single, 'solo', keys);
+    for (const s of r.run.steps.filter((x) => x.kind === 'preflight')) expect(await executeStep(r.deps, r.run.id, s.n)).toBe('done');
+    const n = r.run.steps.find((x) => x.kind === 'rotate-key')?.n ?? -1;
+    const made = async () => (await keys.listVersions('kv-one')).find((v) => v.tags['keysteward-rotation'] === r.run.id);
+    return { ...r, keys, n, made };
+  };
+
+  it('rotate: a version Key Vault made without expiry (no rotation policy) gets the lifetime from its own creation, with its tag', async () => {
+    const { deps, run, n, made } = await rotateRig();
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect((await made())?.exp).toBe(KV_AT + 365 * DAY);
+  });
+
+  it('rotate: an expiry Key Vault set from the rotation policy is left as it is', async () => {
+    const { deps, keys, run, n, made } = await rotateRig();
+    keys.rotationExpiresIn = 90 * DAY;
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect((await made())?.exp).toBe(KV_AT + 90 * DAY);
+  });
+
+  it('rotate: the orphan a crashed attempt made gets the lifetime from its creation, however late it is adopted', async () => {
+    const { deps, keys, run, n, made, advance } = await rotateRig();
+    let crash = true;
+    keys.beforeTag = async () => {
+      if (crash) throw new Error('worker killed between rotate and tag');
+    };
+    await expect(executeStep(deps, run.id, n)).rejects.toThrow('killed');
+    crash = false;
+    advance(45 * 60_000); // adopted 45 minutes later, after the claim lapsed
+    expect(await executeStep(deps, run.id, n)).toBe('done');
+    expect(keys.imports).toHaveLength(1);
+    expect((await made())?.exp).toBe(KV_AT + 365 * DAY);
   });
 });
 

@@ -39,7 +39,10 @@ export function boardQuery(query: URLSearchParams): BoardQuery {
 export function consoleRoute(services: Services, handler: (req: HttpInput) => Promise<HttpOutput>): (req: HttpInput) => Promise<HttpOutput> {
   return async (req) => {
     if (services.config.consoleAuth === 'app-service' && !req.headers['x-ms-client-principal-id']) {
-      return { status: 401, headers: PAGE_HEADERS, body: page({ base: baseOf(req), title: 'Sign-in required', section: 'board', now: services.clock.now(), main: '<h1>Sign-in required</h1><p>This console is behind App Service Authentication, and this request carried no signed-in identity.</p>' }) };
+      // Easy Auth's own sign-in endpoint (Microsoft Entra ID), back to this page: a path on this site only, never a URL.
+      const back = `${req.path}${req.query.size > 0 ? `?${req.query.toString()}` : ''}`;
+      const signIn = `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(back)}`;
+      return { status: 401, headers: PAGE_HEADERS, body: page({ base: baseOf(req), title: 'Sign-in required', section: 'board', now: services.clock.now(), main: `<h1>Sign-in required</h1><p>This console is behind App Service Authentication, and this request carried no signed-in identity.</p><p><a href="${esc(signIn)}">Sign in with Microsoft Entra ID</a></p>` }) };
     }
     return handler(req);
   };

@@ -180,7 +180,10 @@ describe('console behind App Service Authentication (Function App, CONSOLE_AUTH=
     expect(defs.filter((d) => d.trigger.console).map((d) => d.name)).toEqual(['dashboard', 'consoleProtector', 'consoleRotations', 'consoleRotation', 'consoleAsset', 'consoleVersion', 'consoleEvents']);
     const asset = defs.find((d) => d.name === 'consoleAsset');
     const req = (headers: Record<string, string>): HttpInput => ({ method: 'GET', params: { name: 'console.js' }, query: new URLSearchParams(), headers, rawBody: Buffer.alloc(0), path: '/api/dashboard/assets/console.js' });
-    expect((await asset?.handler(req({})))?.status).toBe(401);
+    const refused = await asset?.handler(req({}));
+    expect(refused?.status).toBe(401);
+    // The page offers Easy Auth's sign-in, back to the same path on this site.
+    expect(refused?.body).toContain('href="/.auth/login/aad?post_login_redirect_uri=%2Fapi%2Fdashboard%2Fassets%2Fconsole.js"');
     const served = await asset?.handler(req({ 'x-ms-client-principal-id': '0c0ffee0-0000-4000-8000-000000000001' }));
     expect([served?.status, served?.headers?.['content-type']]).toEqual([200, 'text/javascript; charset=utf-8']);
   });

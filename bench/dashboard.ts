@@ -7,7 +7,6 @@
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../app/ports.js';
-import { loadConfig } from '../hosts/config.js';
 import { serve } from '../hosts/standalone/serve.js';
 import { startScaleRig } from './scaleRig.js';
 
@@ -57,19 +56,9 @@ async function timeRoute(url: string, samples: number): Promise<{ p50Ms: number;
 
 export async function benchDashboard(o: DashboardBenchOptions = {}): Promise<Record<string, unknown>> {
   const rig = await startScaleRig({ ...o, lostMinutesAgo: 5, tag: 'dash' });
-  const { count, incidents, prefix, estate, estatePath, azurite } = rig;
+  const { count, incidents, estate } = rig;
   say(`${count} protectors, ${incidents} with an open incident`);
-  const config = loadConfig({
-    ...process.env,
-    KEYSTEWARD_MODE: 'local',
-    KEYSTEWARD_ESTATE: estatePath,
-    STORAGE_CONNECTION_STRING: azurite.connectionString,
-    REDIS_URL: rig.redisUrl,
-    REDIS_KEY_PREFIX: prefix,
-    ROTATION_WORKER: 'false',
-    DISCOVERY_ENABLED: 'false',
-    PORT: '0',
-  });
+  const config = rig.config({ DISCOVERY_ENABLED: 'false', PORT: '0' });
   say(`states written in ${Math.round(await rig.seedStates())} ms`);
   const host = await serve(config, { log: quiet, timers: false, rotationWorker: false, discovery: null });
   try {

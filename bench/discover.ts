@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { discover } from '../app/discovery/discover.js';
 import { ensureDevCertificate } from '../emulators/certs.js';
 import { startArmEmulator } from '../emulators/arm/index.js';
-import { generateTopology, startTopologyKeyVault, type GeneratedTopology, type TopologySizes } from '../emulators/arm/topology/index.js';
+import { asExpected, generateTopology, startTopologyKeyVault, type GeneratedTopology, type TopologySizes } from '../emulators/arm/topology/index.js';
 import { LOCAL_SERVICE_PRINCIPAL } from '../hosts/composition.js';
 import { loadDiscoveryConfig } from '../hosts/config.js';
 import { createDiscoveryServices } from '../hosts/discovery.js';
@@ -75,14 +75,7 @@ function scaled(factor: number): TopologySizes {
 /** What discovery found, in the generator's terms; differences named, at most a few. */
 function differences(found: DiscoveredEstate, t: GeneratedTopology): string[] {
   const out: string[] = [];
-  const got = found.protectors.map((p) => ({
-    id: p.id,
-    kind: p.kind,
-    keyName: p.keyName,
-    autoRotation: p.autoRotation,
-    alwaysEncrypted: p.alwaysEncrypted,
-    members: p.members.map((m) => ({ role: m.role, resourceId: m.resourceId, vault: m.vault, principalId: m.principalId })),
-  }));
+  const got = asExpected(found.protectors);
   const want = new Map(t.expected.protectors.map((p) => [p.id, p]));
   const have = new Map(got.map((p) => [p.id, p]));
   for (const id of want.keys()) if (!have.has(id)) out.push(`protector ${id} not discovered`);

@@ -24,7 +24,6 @@ import { RedisVaultBudget } from '../adapters/redis/vaultBudget.js';
 import { entityBytes } from '../adapters/tables/chunks.js';
 import { STATE_TABLE } from '../adapters/tables/stateStore.js';
 import { createServices } from '../hosts/composition.js';
-import { loadConfig } from '../hosts/config.js';
 import { buildRotationPlan } from '../domain/rotation/plan.js';
 import { newRun, rotationId } from '../domain/rotation/run.js';
 import type { scaleEstate } from './scaleEstate.js';
@@ -65,17 +64,10 @@ export async function benchScale(o: ScaleOptions = {}): Promise<ScaleBench> {
   const sent: number[] = [];
   const counter: Notifier = { channel: 'bench', send: async (m) => void sent.push(m.incidents.length) };
   const rig = await startScaleRig({ ...o, lostMinutesAgo: 20, tag: 'scale' });
-  const { count, incidents, now, prefix, estate, estatePath, azurite } = rig;
+  const { count, incidents, now, prefix, estate, azurite } = rig;
   say(`${count} protectors, ${incidents} with an open incident`);
   const redis = createRedis(rig.redisUrl, { name: 'keysteward-bench' });
-  const config = loadConfig({
-    ...process.env,
-    KEYSTEWARD_MODE: 'local',
-    KEYSTEWARD_ESTATE: estatePath,
-    STORAGE_CONNECTION_STRING: azurite.connectionString,
-    REDIS_URL: rig.redisUrl,
-    REDIS_KEY_PREFIX: prefix,
-    ROTATION_WORKER: 'false',
+  const config = rig.config({
     // The sweep is timed, not ACS's 30 e-mails a minute: with the default budget the 1,000 alerts would stay pending
     // (and be re-leased by every sweep) for over half an hour.
     EMAIL_RATE_PER_MINUTE: '100000',

@@ -13,6 +13,7 @@ import { TableStateStore } from '../adapters/tables/stateStore.js';
 import { indexEstate } from '../domain/estate/index.js';
 import type { Estate } from '../domain/estate/model.js';
 import type { FoldState } from '../domain/health/fold.js';
+import { loadConfig, type Config } from '../hosts/config.js';
 import { startAzurite, type Azurite } from '../hosts/local/azurite.js';
 import { connectRedisForLocal } from '../hosts/local/redis.js';
 import { scaleEstate, scaleEstateDoc, scaleFold, scaleSnapshot } from './scaleEstate.js';
@@ -29,6 +30,8 @@ export interface ScaleRig {
   readonly azurite: Azurite;
   /** Writes every protector's state as ingestion would (one entity each, 32 in flight); returns the time taken, ms. */
   seedStates(): Promise<number>;
+  /** A local-mode service configuration over this rig's estate, Azurite and Redis prefix (no rotation worker), plus `extra`. */
+  config(extra: Readonly<Record<string, string>>): Config;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,17 @@ export async function startScaleRig(o: { protectors?: number; incidents?: number
     estatePath,
     redisUrl: localRedis.url,
     azurite,
+    config: (extra) =>
+      loadConfig({
+        ...process.env,
+        KEYSTEWARD_MODE: 'local',
+        KEYSTEWARD_ESTATE: estatePath,
+        STORAGE_CONNECTION_STRING: azurite.connectionString,
+        REDIS_URL: localRedis.url,
+        REDIS_KEY_PREFIX: prefix,
+        ROTATION_WORKER: 'false',
+        ...extra,
+      }),
     async seedStates() {
       const state = new TableStateStore({ connectionString: azurite.connectionString });
       const t0 = performance.now();

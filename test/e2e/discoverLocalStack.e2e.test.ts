@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEstateFile } from '../../adapters/files/estateFile.js';
-import { silentLogger } from '../../adapters/logging/logger.js';
 import type { DiscoveryStatus } from '../../app/drift/status.js';
 import type { Estate } from '../../domain/estate/model.js';
 import { failoverRequest } from '../../hosts/local/failover.js';
-import { startLocalStack, type LocalStack } from '../../hosts/local/stack.js';
+import type { LocalStack } from '../../hosts/local/stack.js';
+import { startDiscoveringStack } from '../support/discoveringStack.js';
 import { keystewardAsync, ROOT } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
 import { sameOrder, switchOrder } from './planOrder.js';
@@ -24,17 +24,7 @@ const OVERRIDES = `${ROOT}demo/estate-overrides.yaml`;
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    estatePath: DEMO,
-    overridesPath: OVERRIDES,
-    port: 0,
-    log: silentLogger,
-    trafficEveryMs: 0,
-    timers: false,
-    // Deliveries happen when the test flushes the Event Hubs stand-in.
-    feedIntervalMs: 600_000,
-    env: { DISCOVERY_POLL_SECONDS: '1', DISCOVERY_DEBOUNCE_SECONDS: '1', ROTATION_WORKER: 'false' },
-  });
+  stack = await startDiscoveringStack({ estatePath: DEMO, overridesPath: OVERRIDES });
 }, 90_000);
 
 afterAll(async () => {

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { LocalEmulatorCredential } from '../../adapters/azure/localCredential.js';
 import { localPolicies } from '../../adapters/azure/localNetwork.js';
-import { silentLogger } from '../../adapters/logging/logger.js';
 import type { DiscoveryStatus } from '../../app/drift/status.js';
-import { startLocalStack, type LocalStack } from '../../hosts/local/stack.js';
+import type { LocalStack } from '../../hosts/local/stack.js';
+import { startDiscoveringStack } from '../support/discoveringStack.js';
 import { eventually } from '../support/eventually.js';
 import { sameOrder, switchOrder } from './planOrder.js';
 
@@ -24,16 +24,7 @@ const OPERATOR = { oid: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b', appid: '9e8d7c6b
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    estatePath: ESTATE,
-    port: 0,
-    log: silentLogger,
-    trafficEveryMs: 0,
-    timers: false,
-    // Deliveries happen when the test flushes the Event Hubs stand-in.
-    feedIntervalMs: 600_000,
-    env: { DISCOVERY_POLL_SECONDS: '1', DISCOVERY_DEBOUNCE_SECONDS: '1', ROTATION_WORKER: 'false' },
-  });
+  stack = await startDiscoveringStack({ estatePath: ESTATE });
 }, 90_000);
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 // The seeded topology generator and its Key Vault seeding (issue 8): an estate for the ARM emulator, the keys for the
 // Key Vault emulator, and the protectors discovery must find.
+export { asExpected } from './expected.js';
 export { generateTopology } from './generate.js';
 export { splittable } from './sqlTopology.js';
 export { pointAtVaults } from './localize.js';

@@ -1,31 +1,19 @@
 // `keysteward.keyvault.throttled`: every 429 the Key Vault clients receive is counted for its vault, the SDK's own
 // retries included — against the Key Vault emulator's per-vault throttling, the count equals the 429s it answered.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalEmulatorCredential } from '../../../adapters/azure/localCredential.js';
 import { createKeyVaultInventoryReader } from '../../../adapters/keyvault/inventoryReader.js';
 import { vaultOfUrl } from '../../../adapters/keyvault/throttleMetric.js';
-import type { DevCertificate } from '../../../emulators/certs.js';
-import type { KeyVaultEmulator } from '../../../emulators/keyvault/index.js';
-import { ADMIN, devCert, keyClient, sdkPolicies, startEmulator } from '../../emulators/keyvault/support.js';
+import { ADMIN, keyClient, sdkPolicies, useEmulatorPerTest } from '../../emulators/keyvault/support.js';
 import { useTelemetry } from '../../support/telemetry.js';
 
 const telemetry = useTelemetry('worker');
-let cert: DevCertificate;
-let kv: KeyVaultEmulator | undefined;
-
-beforeAll(async () => {
-  cert = await devCert();
-});
-
-afterEach(async () => {
-  await kv?.close();
-  kv = undefined;
-});
+const emulator = useEmulatorPerTest();
 
 describe('Key Vault 429 counter', () => {
   it('counts each throttled response per vault, equal to the 429s the vault answered; other vaults stay at none', async () => {
-    kv = await startEmulator(cert, { vaults: [{ name: 'kv-cmk-prod-eus' }, { name: 'kv-cmk-prod-wus' }], limits: { rsa2048: 1, windowMs: 60_000 } });
-    const em = kv;
+    const cert = emulator.cert();
+    const em = await emulator.start({ vaults: [{ name: 'kv-cmk-prod-eus' }, { name: 'kv-cmk-prod-wus' }], limits: { rsa2048: 1, windowMs: 60_000 } });
     for (const v of ['kv-cmk-prod-eus', 'kv-cmk-prod-wus']) em.grant(v, ADMIN.oid, 'all');
     await keyClient(em, 'kv-cmk-prod-eus', ADMIN, cert).createRsaKey('k');
     const reader = createKeyVaultInventoryReader({

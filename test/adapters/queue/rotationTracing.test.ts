@@ -16,34 +16,16 @@ import { MemoryRotationLedger } from '../../../app/rotation/memoryLedger.js';
 import { startRotation } from '../../../app/rotation/start.js';
 import { observeQueueDepth } from '../../../app/telemetry.js';
 import { stepJobId } from '../../../domain/rotation/run.js';
-import { estateFrom } from '../../support/estates.js';
 import { eventually } from '../../support/eventually.js';
 import { useRedis } from '../../support/redis.js';
 import { FakeArm, FakeKeys } from '../../support/rotationFakes.js';
 import { attributeTexts, useTelemetry } from '../../support/telemetry.js';
+import { ORDERS_ESTATE } from '../../app/rotation/estate.js';
 
 const redis = useRedis();
 const telemetry = useTelemetry('worker');
 
-const SUB = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers';
-const estate = estateFrom({
-  vaults: [
-    { name: 'kv-eus', properties: { enableSoftDelete: true, enablePurgeProtection: true, networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' } } },
-    { name: 'kv-wus', properties: { enableSoftDelete: true, enablePurgeProtection: true, networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' } } },
-  ],
-  protectors: [
-    {
-      id: 'orders',
-      kind: 'sql-tde',
-      keyName: 'orders-tde',
-      members: [
-        { role: 'primary', resourceId: `${SUB}/eus`, vault: 'kv-eus' },
-        { role: 'secondary', resourceId: `${SUB}/wus`, vault: 'kv-wus' },
-      ],
-      rotation: { every: 'P90D', strategy: 'import', keySize: 2048 },
-    },
-  ],
-});
+const estate = ORDERS_ESTATE;
 
 describe('a rotation run is one trace across workers', () => {
   it('root span where it starts, traceparent in each job, each step a child span whichever worker ran it', async () => {

@@ -234,6 +234,23 @@ describe('startRotation and a lock left behind by a crash', () => {
     expect(await ledger.lockHolder('orders')).toMatchObject({ runId: 'rot-orders-itsm-4', recorded: true });
   });
 
+  it('a second attempt that records its refused plan after the first recorded the run returns that run, not its refusal', async () => {
+    const ledger = new MemoryRotationLedger();
+    const d = deps(ledger);
+    // The first attempt recorded run X; its lock is put back as not yet confirmed.
+    const running = await startRotation({ ...d, keys: consistent as RotationKeys }, 'orders', { requestedBy: 'itsm', runId: 'rot-orders-itsm-5' });
+    if (running.kind !== 'started') throw new Error(`expected started, got ${running.kind}`);
+    await ledger.releaseLock('orders', 'rot-orders-itsm-5');
+    expect(await ledger.acquireLock('orders', 'rot-orders-itsm-5', NOW)).toBe(true);
+    staleReads(ledger, 2);
+    const second = await startRotation({ ...d, keys: halfImported as RotationKeys }, 'orders', { requestedBy: 'itsm', runId: 'rot-orders-itsm-5' });
+    expect(second).toEqual({ kind: 'started', run: running.run });
+    expect((await ledger.get('rot-orders-itsm-5'))?.run.status).toBe('running');
+    // Its give-back freed the unconfirmed lock: the first attempt's confirmation now fails and it withdraws X (named in
+    // the closing note as a residual: an ITSM request then ends refused and is sent again).
+    expect(await ledger.confirmLock('orders', 'rot-orders-itsm-5')).toBe(false);
+  });
+
   it('a run recorded but not queued (Redis failed the enqueue) keeps its lock and stays running, for the queue sweep to queue', async () => {
     const ledger = new MemoryRotationLedger();
     const d = { ...deps(ledger), keys: consistent as RotationKeys, queue: { enqueue: async () => Promise.reject(new Error('redis connection lost')) } };

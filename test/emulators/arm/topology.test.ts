@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildDiscoveredEstate } from '../../../domain/discovery/topology.js';
-import { generateTopology, splittable, type GeneratedTopology, type TopologyOptions } from '../../../emulators/arm/topology/index.js';
+import { asExpected, generateTopology, splittable, type GeneratedTopology, type TopologyOptions } from '../../../emulators/arm/topology/index.js';
 import { factsOf } from './topologyFacts.js';
 
 const lower = (s: string): string => s.toLowerCase();
@@ -85,15 +85,7 @@ describe('generateTopology', () => {
         const t = generateTopology(o);
         checkConsistency(t, o);
         const decided = buildDiscoveredEstate(factsOf(t));
-        const projected = decided.protectors.map((p) => ({
-          id: p.id,
-          kind: p.kind,
-          keyName: p.keyName,
-          autoRotation: p.autoRotation,
-          alwaysEncrypted: p.alwaysEncrypted,
-          members: p.members.map((m) => ({ role: m.role, resourceId: m.resourceId, vault: m.vault, principalId: m.principalId })),
-        }));
-        expect(projected).toEqual(t.expected.protectors);
+        expect(asExpected(decided.protectors)).toEqual(t.expected.protectors);
         expect(decided.vaults).toEqual(t.expected.vaults);
         expect(decided.unreadVaults).toEqual([]);
         expect(decided.findings.filter((f) => f.code === 'database_level_cmk').map((f) => f.resource).sort()).toEqual(t.expected.databaseLevelCmk);

@@ -12,7 +12,7 @@ import type { ProtectorDiscoveryFinding } from '../domain/discovery/view.js';
 import { mapLimit } from './concurrency.js';
 import { loadState } from './persist.js';
 import { scanStates } from './stateScan.js';
-import type { AlertLedger, AlertStatus, ChannelDelivery, Clock, StateStore } from './ports.js';
+import type { AlertLedger, AlertRecord, AlertStatus, ChannelDelivery, Clock, StateStore } from './ports.js';
 import type { EstateSource } from './estateSource.js';
 
 export type { Health };
@@ -62,12 +62,15 @@ const TRANSITIONS: ReadonlyArray<AlertTransition['transition']> = [...OPEN_STAGE
 /** Ledger reads in flight at once for one protector's incidents. */
 const READ_CONCURRENCY = 16;
 
+/** A claimed alert as the read side shows it: the transition it announces, and its delivery per channel. */
+export function transitionOf(transition: AlertTransition['transition'], r: AlertRecord): AlertTransition {
+  return { transition, kind: r.message.kind, status: r.status, createdAt: r.createdAt, attempts: r.attempts, channels: r.channels };
+}
+
 /** Every transition of this incident the ledger has claimed, in stage order. */
 async function alertsOf(ledger: AlertLedger, incident: Incident): Promise<AlertTransition[]> {
   const records = await Promise.all(TRANSITIONS.map((t) => ledger.get(t === 'escalation' ? `${episodeKey(incident)}|escalation` : stageKey(incident, t))));
-  return records.flatMap((r, i) =>
-    r === null ? [] : [{ transition: TRANSITIONS[i] as AlertTransition['transition'], kind: r.message.kind, status: r.status, createdAt: r.createdAt, attempts: r.attempts, channels: r.channels }],
-  );
+  return records.flatMap((r, i) => (r === null ? [] : [transitionOf(TRANSITIONS[i] as AlertTransition['transition'], r)]));
 }
 
 export async function describeProtector(deps: QueryDeps, id: string): Promise<ProtectorDetail | null> {
@@ -104,6 +107,12 @@ function detailOf(deps: QueryDeps, estate: Estate, protector: Protector, state: 
   };
 }
 
+/** The list's view of a protector: its detail without incidents, findings and evaluation time. */
+function summaryOf(deps: QueryDeps, estate: Estate, protector: Protector, state: ProtectorState, now: number): ProtectorSummary {
+  const { incidents: _i, findingList: _f, evaluatedAt: _e, ...summary } = detailOf(deps, estate, protector, state, now);
+  return summary;
+}
+
 /** One page of GET /api/protectors: protectors in id order after `after`, and the id to ask the next page after. */
 export interface ProtectorPage {
   readonly protectors: readonly ProtectorSummary[];
@@ -127,8 +136,7 @@ export async function listProtectorsPage(deps: QueryDeps, page: { readonly after
   const slice = start < 0 ? [] : ordered.slice(start, start + page.limit);
   const now = deps.clock.now();
   const protectors = await mapLimit(slice, PAGE_READS, async (p) => {
-    const { incidents: _i, findingList: _f, evaluatedAt: _e, ...summary } = detailOf(deps, estate, p, await loadState(deps.state, p), now);
-    return summary;
+    return summaryOf(deps, estate, p, await loadState(deps.state, p), now);
   });
   const last = slice[slice.length - 1];
   return { protectors, next: last !== undefined && start + slice.length < ordered.length ? last.id : null };
@@ -147,8 +155,7 @@ export async function listProtectors(deps: QueryDeps): Promise<ProtectorSummary[
   const out: ProtectorSummary[] = [];
   for (const p of estate.protectors) {
     const state = reread.has(p.id) ? await loadState(deps.state, p) : fromSnapshot(p, snapshots.get(p.id) ?? null);
-    const { incidents: _i, findingList: _f, evaluatedAt: _e, ...summary } = detailOf(deps, estate, p, state, now);
-    out.push(summary);
+    out.push(summaryOf(deps, estate, p, state, now));
   }
   return out;
 }

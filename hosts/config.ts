@@ -10,6 +10,27 @@ const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter
 
 /** `azure`: DefaultAzureCredential / managed identity. `local`: the project's emulators (npm start, tests). */
 const mode = z.enum(['azure', 'local']).default('azure');
+
+// Observability (adapters/telemetry/setup.ts, README "Observability"): Application Insights when its connection string
+// is set, else OTLP/HTTP when an endpoint is, else nothing is exported.
+const telemetryFields = {
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().includes('InstrumentationKey=', { message: 'an Application Insights connection string (InstrumentationKey=…;IngestionEndpoint=…)' }).optional(),
+  /** OTLP/HTTP base URL, e.g. http://otel-collector:4318 (traces to /v1/traces, metrics to /v1/metrics). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: httpUrl.optional(),
+  /** Milliseconds between metric exports (the OpenTelemetry default). */
+  OTEL_METRIC_EXPORT_INTERVAL: positiveInt.default(60_000),
+};
+
+/**
+ * The telemetry settings alone, for a process that must start telemetry before its full configuration exists (`npm
+ * start`: the local stack's settings are known only once its emulators run, and the gauges it registers need the
+ * meter provider first). Throws on an invalid value, as loadConfig would.
+ */
+export function loadTelemetrySettings(env: NodeJS.ProcessEnv): z.infer<z.ZodObject<typeof telemetryFields>> {
+  return z.object(telemetryFields).parse(env);
+}
 /** Azure Resource Manager endpoint (the ARM emulator locally; a sovereign cloud's). */
 const armEndpoint = z.url().default('https://management.azure.com');
 /**
@@ -128,15 +149,7 @@ export const configSchema = z
     JIRA_WINDOW_START_FIELD: z.string().regex(/^customfield_\d+$/, 'a custom field id').optional(),
     JIRA_WINDOW_END_FIELD: z.string().regex(/^customfield_\d+$/, 'a custom field id').optional(),
     JIRA_IMPLEMENT_STATUSES: csv.default(['Awaiting implementation', 'Implementing']),
-    // Observability (adapters/telemetry/setup.ts, README "Observability"): Application Insights when its connection
-    // string is set, else OTLP/HTTP when an endpoint is, else nothing is exported.
-    APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().includes('InstrumentationKey=', { message: 'an Application Insights connection string (InstrumentationKey=…;IngestionEndpoint=…)' }).optional(),
-    /** OTLP/HTTP base URL, e.g. http://otel-collector:4318 (traces to /v1/traces, metrics to /v1/metrics). */
-    OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
-    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: httpUrl.optional(),
-    /** Milliseconds between metric exports (the OpenTelemetry default). */
-    OTEL_METRIC_EXPORT_INTERVAL: positiveInt.default(60_000),
+    ...telemetryFields,
   })
   .refine((c) => c.STORAGE_CONNECTION_STRING !== undefined || c.STORAGE_ACCOUNT_URL !== undefined || c.TABLE_ACCOUNT_URL !== undefined, {
     message: 'set STORAGE_CONNECTION_STRING, or STORAGE_ACCOUNT_URL / TABLE_ACCOUNT_URL (managed identity)',

@@ -3,8 +3,7 @@
 // Key Vault errors become typed KeyVaultErrors; 403/400 are non-retryable for the rotation run.
 import { keyClientCache } from './keyClients.js';
 import type { TokenCredential } from '@azure/core-auth';
-import type { KeyClient} from '@azure/keyvault-keys';
-import { type CryptographyClient, type JsonWebKey, type KeyClientOptions } from '@azure/keyvault-keys';
+import type { CryptographyClient, JsonWebKey, KeyClient, KeyClientOptions } from '@azure/keyvault-keys';
 import type { CreatedVersion, RotationKeys, RsaJwk } from '../../app/rotation/ports.js';
 import { NonRetryableStepError } from '../../app/rotation/executor.js';
 import { createKeyVaultInventoryReader } from './inventoryReader.js';
@@ -30,7 +29,6 @@ function translate(err: unknown, vault: string, operation: string): Error {
 }
 
 export function createRotationKeys(options: RotationKeysOptions): RotationKeys {
-  const clientOptions = options.additionalPolicies ? { additionalPolicies: options.additionalPolicies } : {};
   // One client per vault; its first call runs alone (ChallengeGate): concurrent first requests of a fresh client
   // can be re-sent without their body by the SDK's challenge policy (seen with @azure/keyvault-common 2.1).
   const clientFor = keyClientCache(options);
@@ -41,7 +39,7 @@ export function createRotationKeys(options: RotationKeysOptions): RotationKeys {
     const client = clientFor(vault);
     return gate.run(() => call(client));
   };
-  const inventory = createKeyVaultInventoryReader({ credential: options.credential, vaultUrl: options.vaultUrl, ...clientOptions });
+  const inventory = createKeyVaultInventoryReader(options);
   // Through the vault's KeyClient (its pipeline, already past the challenge): a fresh CryptographyClient would pay the
   // 401 round trip again on every wrap and unwrap. It still reads the key version once (local wrap, remote unwrap).
   const crypto = <T>(vault: string, key: string, version: string, call: (c: CryptographyClient) => Promise<T>): Promise<T> =>

@@ -12,7 +12,7 @@ import { mapLimit } from '../concurrency.js';
 import { loadState } from '../persist.js';
 import type { EstateSource } from '../estateSource.js';
 import type { AlertLedger, Clock, StateStore } from '../ports.js';
-import type { AlertTransition } from '../queries.js';
+import { transitionOf, type AlertTransition } from '../queries.js';
 import { endOfService } from '../retirement/usage.js';
 
 /** Ledger reads in flight at once for the incidents of one board page. */
@@ -22,7 +22,7 @@ const ALERT_READS = 16;
 export async function currentAlerts(ledger: AlertLedger, incidents: readonly Incident[]): Promise<Array<AlertTransition | null>> {
   return mapLimit(incidents, ALERT_READS, async (i) => {
     const r = await ledger.get(stageKey(i));
-    return r === null ? null : { transition: i.stage, kind: r.message.kind, status: r.status, createdAt: r.createdAt, attempts: r.attempts, channels: r.channels };
+    return r === null ? null : transitionOf(i.stage, r);
   });
 }
 

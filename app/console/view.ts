@@ -1,5 +1,5 @@
 // The operator console's read model: every protector of the estate in use summarised at one `now`, from one paged
-// scan of the state table (about N / 1000 round trips, not one read per protector as GET /api/protectors does), and
+// scan of the state table (about N / 1000 round trips; GET /api/protectors reads the same scan, app/stateScan.ts), and
 // the open incidents across the estate, most urgent first. Built at most once per `freshMs` whatever the number of
 // viewers (single flight); a viewer within `staleMs` of the last build is answered from it while a new one is made,
 // so a page's first byte never waits on the scan once the console has been seen.

@@ -113,7 +113,7 @@ export async function startRotation(deps: StartDeps, protectorId: string, option
   const renewed = await renewLock(deps, protectorId, id);
   if (renewed === 'no-clock') {
     await release();
-    return { kind: 'unavailable', reason: 'the shared clock (Redis) is unreachable' };
+    return { kind: 'unavailable', reason: NO_SHARED_CLOCK };
   }
   if (renewed === 'lost') {
     const recorded = await recordedMeanwhile();
@@ -185,6 +185,8 @@ async function recordAndQueue(deps: StartDeps, run: RotationRun, options: StartO
  */
 export const ABANDONED_LOCK_MS = 30_000;
 
+const NO_SHARED_CLOCK = 'the shared clock (Redis) is unreachable';
+
 type Lock = { readonly kind: 'taken' } | { readonly kind: 'busy' } | { readonly kind: 'unavailable'; readonly reason: string };
 
 /** A new lease for `runId`'s unconfirmed lock, by compare-and-set: 'lost' when the lock is no longer (only) this start's. */
@@ -205,7 +207,7 @@ async function renewLock(deps: StartDeps, protectorId: string, runId: string): P
  */
 async function takeLock(deps: StartDeps, protectorId: string, runId: string): Promise<Lock> {
   const takenAt = await deps.claimClock.now().catch(() => null);
-  if (takenAt === null) return { kind: 'unavailable', reason: 'the shared clock (Redis) is unreachable' };
+  if (takenAt === null) return { kind: 'unavailable', reason: NO_SHARED_CLOCK };
   const taken: Lock = { kind: 'taken' };
   const busy: Lock = { kind: 'busy' };
   // True also when the lock already is `runId`'s: the same derived id asked again (its starter died, or is still running).

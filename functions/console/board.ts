@@ -28,7 +28,7 @@ export function selectProtectors(view: ConsoleView, q: BoardQuery): ProtectorSum
     (p) =>
       (q.health === '' || p.health === q.health) &&
       (q.kind === '' || p.kind === q.kind) &&
-      (needle === '' || p.id.toLowerCase().includes(needle) || p.keyName.toLowerCase().includes(needle) || p.members.some((m) => m.resourceId.includes(needle) || m.vault.includes(needle))),
+      (needle === '' || p.id.toLowerCase().includes(needle) || p.keyName.toLowerCase().includes(needle) || p.members.some((m) => m.resourceId.toLowerCase().includes(needle) || m.vault.toLowerCase().includes(needle))),
   );
 }
 
@@ -73,7 +73,8 @@ function incidentsSection(view: ConsoleView, alerts: ReadonlyArray<AlertTransiti
   for (const i of view.incidents) byStage.set(i.stage, (byStage.get(i.stage) ?? 0) + 1);
   const pages = Math.max(1, Math.ceil(total / INCIDENT_PAGE_SIZE));
   const ipage = Math.min(q.ipage, pages);
-  const shown = view.incidents.slice((ipage - 1) * INCIDENT_PAGE_SIZE, ipage * INCIDENT_PAGE_SIZE);
+  // The same slice whose alerts the handler read (incidentsOnPage): alerts[n] belongs to shown[n].
+  const shown = incidentsOnPage(view, q);
   const summary = ['autoheal_expired', 'inaccessible', 'access_lost', 'at_risk']
     .filter((s) => byStage.has(s))
     .map((s) => `<li>${healthBadge(s)} <strong>${esc(byStage.get(s))}</strong></li>`)

@@ -12,6 +12,7 @@ import { ensureDevCertificate } from '../../emulators/certs.js';
 import { createLogger } from '../../adapters/logging/logger.js';
 import { startLocalStack } from './stack.js';
 import { startTelemetry } from '../../adapters/telemetry/setup.js';
+import { loadTelemetrySettings } from '../config.js';
 import { failoverRequest } from './failover.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
     return;
   }
   process.chdir(root);
+  // Traces and metrics when APPLICATIONINSIGHTS_CONNECTION_STRING or OTEL_EXPORTER_OTLP_ENDPOINT is set (README,
+  // Observability); otherwise a no-op. Before the logger and the stack (adapters/telemetry/setup.ts): the stack's
+  // services register the open-incident and queue-depth gauges, which attach to the meter provider registered then.
+  const telemetry = await startTelemetry(loadTelemetrySettings(process.env), 'serve');
   const log = createLogger(process.env['LOG_LEVEL'] ?? 'info');
   const stack = await startLocalStack({
     estatePath: join(root, 'demo', 'service-estate.json'),
@@ -34,9 +39,6 @@ async function main(): Promise<void> {
     port: Number(process.env['PORT'] ?? 7071),
     log,
   });
-  // Traces and metrics when APPLICATIONINSIGHTS_CONNECTION_STRING or OTEL_EXPORTER_OTLP_ENDPOINT is set (README,
-  // Observability); otherwise a no-op. Started once the stack's settings are known: the start-up discovery is not traced.
-  const telemetry = await startTelemetry(stack.config, 'serve');
   const admin = `https://localhost:${stack.kv.port}/_admin`;
   const mail = stack.email.endpoint.replace(/\/$/, '');
   const sqlProtector = stack.estate.protectors.find((p) => p.kind === 'sql-tde' && p.members.length > 1);

@@ -73,6 +73,10 @@ describe('console view', () => {
     expect(selectProtectors(view, q({ kind: 'cosmos-cmk' }))).toHaveLength(0);
     const byServer = view.protectors[7]?.members[1]?.resourceId.split('/').pop() ?? '';
     expect(selectProtectors(view, q({ q: byServer.toUpperCase() })).map((p) => p.id)).toEqual([view.protectors[7]?.id]);
+    // An estate file may spell a resource id or vault with capitals (Azure's own ids are case-insensitive).
+    const spelled = { ...view, protectors: view.protectors.map((p, i) => (i === 7 ? { ...p, members: p.members.map((m) => ({ ...m, resourceId: m.resourceId.toUpperCase(), vault: m.vault.toUpperCase() })) } : p)) };
+    expect(selectProtectors(spelled, q({ q: byServer })).map((p) => p.id)).toEqual([view.protectors[7]?.id]);
+    expect(selectProtectors(spelled, q({ q: view.protectors[7]?.members[1]?.vault ?? '' })).map((p) => p.id)).toContain(view.protectors[7]?.id);
     const html = renderBoard(view, [], q({ page: 3 }));
     const rows = html.slice(html.indexOf('<tbody>'), html.indexOf('</tbody>')).match(/<tr>/g) ?? [];
     expect(rows).toHaveLength(COUNT - 2 * PAGE_SIZE);

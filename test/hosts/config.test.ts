@@ -1,6 +1,6 @@
 // Start-up configuration: where each vault is reached, and the sweep's settings.
 import { describe, expect, it } from 'vitest';
-import { loadConfig, vaultUrlResolver } from '../../hosts/config.js';
+import { loadConfig, loadTelemetrySettings, vaultUrlResolver } from '../../hosts/config.js';
 import { estateFrom } from '../support/estates.js';
 
 const estate = estateFrom({
@@ -37,5 +37,16 @@ describe('ROTATION_CONCURRENCY', () => {
     expect(loadConfig(base).ROTATION_CONCURRENCY).toBe(4);
     expect(loadConfig({ ...base, ROTATION_CONCURRENCY: '16' }).ROTATION_CONCURRENCY).toBe(16);
     for (const bad of ['0', '-1', '2.5', 'many']) expect(() => loadConfig({ ...base, ROTATION_CONCURRENCY: bad })).toThrow(/ROTATION_CONCURRENCY/);
+  });
+});
+
+describe('loadTelemetrySettings', () => {
+  it('reads the telemetry settings alone, as loadConfig reads them, and refuses what loadConfig refuses', () => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_METRIC_EXPORT_INTERVAL: '5000' };
+    const alone = loadTelemetrySettings(env);
+    expect(alone).toEqual({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_METRIC_EXPORT_INTERVAL: 5000 });
+    expect(loadConfig({ ...base, ...env })).toMatchObject(alone);
+    expect(loadTelemetrySettings({})).toEqual({ OTEL_METRIC_EXPORT_INTERVAL: 60_000 });
+    expect(() => loadTelemetrySettings({ APPLICATIONINSIGHTS_CONNECTION_STRING: 'not one' })).toThrow(/Application Insights connection string/);
   });
 });
